@@ -1,0 +1,38 @@
+package events
+
+// Wire names of the events the customers service publishes.
+const (
+	CustomerRegisteredName = "customers.CustomerRegistered"
+	CustomerSmsChangedName = "customers.CustomerSmsChanged"
+	CustomerEnabledName    = "customers.CustomerEnabled"
+	CustomerDisabledName   = "customers.CustomerDisabled"
+)
+
+// CustomerRegistered: a new customer signed up; new customers start enabled.
+type CustomerRegistered struct {
+	CustomerID string `json:"customerId"`
+	Name       string `json:"name"`
+	SmsNumber  string `json:"smsNumber"`
+	Enabled    bool   `json:"enabled"`
+}
+
+// CustomerSmsChanged: the customer's SMS number changed.
+type CustomerSmsChanged struct {
+	CustomerID string `json:"customerId"`
+	SmsNumber  string `json:"smsNumber"`
+}
+
+// CustomerEnabled: the customer may shop again.
+type CustomerEnabled struct {
+	CustomerID string `json:"customerId"`
+}
+
+// CustomerDisabled: the customer may no longer start baskets or place orders.
+type CustomerDisabled struct {
+	CustomerID string `json:"customerId"`
+}
+
+func (CustomerRegistered) EventName() string { return CustomerRegisteredName }
+func (CustomerSmsChanged) EventName() string { return CustomerSmsChangedName }
+func (CustomerEnabled) EventName() string    { return CustomerEnabledName }
+func (CustomerDisabled) EventName() string   { return CustomerDisabledName }
