@@ -14,22 +14,30 @@ type CustomerRegistered struct {
 	Name       string `json:"name"`
 	SmsNumber  string `json:"smsNumber"`
 	Enabled    bool   `json:"enabled"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // CustomerSmsChanged: the customer's SMS number changed.
 type CustomerSmsChanged struct {
 	CustomerID string `json:"customerId"`
 	SmsNumber  string `json:"smsNumber"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // CustomerEnabled: the customer may shop again.
 type CustomerEnabled struct {
 	CustomerID string `json:"customerId"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // CustomerDisabled: the customer may no longer start baskets or place orders.
 type CustomerDisabled struct {
 	CustomerID string `json:"customerId"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 func (CustomerRegistered) EventName() string { return CustomerRegisteredName }

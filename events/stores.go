@@ -18,22 +18,30 @@ type StoreCreated struct {
 	StoreID  string `json:"storeId"`
 	Name     string `json:"name"`
 	Location string `json:"location"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // StoreRebranded: the store's name changed.
 type StoreRebranded struct {
 	StoreID string `json:"storeId"`
 	Name    string `json:"name"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // StoreParticipationEnabled: the store now takes part in bot shopping.
 type StoreParticipationEnabled struct {
 	StoreID string `json:"storeId"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // StoreParticipationDisabled: the store no longer takes part in bot shopping.
 type StoreParticipationDisabled struct {
 	StoreID string `json:"storeId"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // ProductAdded: a product joined a store's catalog. Price is in cents.
@@ -44,6 +52,8 @@ type ProductAdded struct {
 	Description string `json:"description"`
 	SKU         string `json:"sku"`
 	Price       int64  `json:"price"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // ProductRebranded: the product's name and description changed.
@@ -52,6 +62,8 @@ type ProductRebranded struct {
 	StoreID     string `json:"storeId"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // ProductPriceIncreased: the price went up by Delta cents to Price cents.
@@ -61,6 +73,8 @@ type ProductPriceIncreased struct {
 	StoreID   string `json:"storeId"`
 	Delta     int64  `json:"delta"`
 	Price     int64  `json:"price"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // ProductPriceDecreased: the price went down by Delta cents to Price cents.
@@ -69,12 +83,16 @@ type ProductPriceDecreased struct {
 	StoreID   string `json:"storeId"`
 	Delta     int64  `json:"delta"`
 	Price     int64  `json:"price"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 // ProductRemoved: the product left the store's catalog.
 type ProductRemoved struct {
 	ProductID string `json:"productId"`
 	StoreID   string `json:"storeId"`
+	// Version is the aggregate's version after this change.
+	Version int64 `json:"version"`
 }
 
 func (StoreCreated) EventName() string               { return StoreCreatedName }

@@ -1,0 +1,322 @@
+// Package config holds mallbots' settings: documented fields, defaults in one
+// place, environment variables (MALLBOTS_*) under command-line flags, and one
+// Validate that reports every problem at once. No globals; stdlib only.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything a mallbots process needs to run.
+type Config struct {
+	// DatabaseURL is the PostgreSQL DSN; the database is created if missing.
+	DatabaseURL string
+	// AMQPURL is the RabbitMQ URL.
+	AMQPURL string
+	// HTTPAddr is where the HTTP API, /healthz, /readyz and /metrics listen.
+	HTTPAddr string
+	// Services lists the services this process runs; empty means all.
+	Services []string
+	// LogFormat is "text" (for terminals) or "json" (for containers).
+	LogFormat string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+
+	// Retry configures the consumer Retry middleware (exponential backoff with jitter).
+	Retry RetryConfig
+	// HandlerTimeout bounds one attempt of one message handler.
+	HandlerTimeout time.Duration
+	// Relay configures the outbox relay.
+	Relay RelayConfig
+	// Broker configures the RabbitMQ topology and connection.
+	Broker BrokerConfig
+	// ShutdownTimeout bounds the graceful drain of HTTP requests and in-flight messages.
+	ShutdownTimeout time.Duration
+}
+
+// RetryConfig sets every field of Watermill's Retry middleware explicitly.
+type RetryConfig struct {
+	// MaxRetries is the number of retries after the first attempt.
+	MaxRetries int
+	// InitialInterval is the wait before the first retry.
+	InitialInterval time.Duration
+	// MaxInterval caps the wait between retries.
+	MaxInterval time.Duration
+	// Multiplier grows the wait after every retry.
+	Multiplier float64
+	// MaxElapsedTime caps the total time spent retrying one message.
+	MaxElapsedTime time.Duration
+	// RandomizationFactor is the jitter: each wait is randomised by ±factor.
+	RandomizationFactor float64
+}
+
+// RelayConfig tunes the outbox relay.
+type RelayConfig struct {
+	// BatchSize is the most outbox rows relayed (and confirmed) per transaction.
+	BatchSize int
+	// PollInterval is the fallback wake-up when no LISTEN/NOTIFY arrives.
+	PollInterval time.Duration
+	// Retention is how long relayed rows stay in the outbox as the event log
+	// that `replay --from-log` reads; older relayed rows are deleted.
+	Retention time.Duration
+}
+
+// BrokerConfig tunes RabbitMQ.
+type BrokerConfig struct {
+	// DeliveryLimit is the quorum-queue delivery limit: a message redelivered
+	// more often (it crashed the process repeatedly) is dead-lettered to the
+	// service's poison queue by the broker.
+	DeliveryLimit int
+	// Prefetch is how many unacknowledged messages a handler's consumer may hold.
+	Prefetch int
+	// ConnectTimeout bounds the wait for the first connection at startup
+	// (retried with backoff meanwhile); 0 waits forever.
+	ConnectTimeout time.Duration
+}
+
+// Default returns the settings used when neither flags nor environment say
+// otherwise: everything on localhost.
+func Default() Config {
+	return Config{
+		DatabaseURL: "postgres://postgres@127.0.0.1:5432/mallbots?sslmode=disable",
+		AMQPURL:     "amqp://guest:guest@127.0.0.1:5672/",
+		HTTPAddr:    ":8080",
+		LogFormat:   "text",
+		LogLevel:    "info",
+		Retry: RetryConfig{
+			MaxRetries:          5,
+			InitialInterval:     100 * time.Millisecond,
+			MaxInterval:         2 * time.Second,
+			Multiplier:          2,
+			MaxElapsedTime:      15 * time.Second,
+			RandomizationFactor: 0.5,
+		},
+		HandlerTimeout: 30 * time.Second,
+		Relay: RelayConfig{
+			BatchSize:    500,
+			PollInterval: 500 * time.Millisecond,
+			Retention:    7 * 24 * time.Hour,
+		},
+		Broker: BrokerConfig{
+			DeliveryLimit:  20,
+			Prefetch:       1,
+			ConnectTimeout: 0,
+		},
+		ShutdownTimeout: 30 * time.Second,
+	}
+}
+
+// Value is a settable configuration field; it has the method set of
+// spf13/pflag's Value, so the command line can bind it directly.
+type Value interface {
+	String() string
+	Set(string) error
+	Type() string
+}
+
+// Field describes one setting: its flag, its environment variable and its
+// documentation. Fields is the single table that flags, environment and the
+// README's configuration table come from.
+type Field struct {
+	Flag  string
+	Env   string
+	Usage string
+	Value Value
+}
+
+// Fields returns the settable fields of c, bound to c's storage.
+func (c *Config) Fields() []Field {
+	return []Field{
+		{"database-url", "MALLBOTS_DATABASE_URL", "PostgreSQL DSN (the database is created if missing)", (*stringValue)(&c.DatabaseURL)},
+		{"amqp-url", "MALLBOTS_AMQP_URL", "RabbitMQ URL", (*stringValue)(&c.AMQPURL)},
+		{"http-addr", "MALLBOTS_HTTP_ADDR", "HTTP listen address", (*stringValue)(&c.HTTPAddr)},
+		{"service", "MALLBOTS_SERVICES", "comma-separated services to run (default all)", (*listValue)(&c.Services)},
+		{"log-format", "MALLBOTS_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.LogFormat)},
+		{"log-level", "MALLBOTS_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.LogLevel)},
+		{"retry-max-retries", "MALLBOTS_RETRY_MAX_RETRIES", "retries of a failing message before it is poisoned", (*intValue)(&c.Retry.MaxRetries)},
+		{"retry-initial-interval", "MALLBOTS_RETRY_INITIAL_INTERVAL", "wait before the first retry", (*durationValue)(&c.Retry.InitialInterval)},
+		{"retry-max-interval", "MALLBOTS_RETRY_MAX_INTERVAL", "longest wait between retries", (*durationValue)(&c.Retry.MaxInterval)},
+		{"retry-multiplier", "MALLBOTS_RETRY_MULTIPLIER", "growth of the wait after each retry", (*floatValue)(&c.Retry.Multiplier)},
+		{"retry-max-elapsed", "MALLBOTS_RETRY_MAX_ELAPSED", "longest total time retrying one message", (*durationValue)(&c.Retry.MaxElapsedTime)},
+		{"retry-jitter", "MALLBOTS_RETRY_JITTER", "randomization factor of each wait (0 to 1)", (*floatValue)(&c.Retry.RandomizationFactor)},
+		{"handler-timeout", "MALLBOTS_HANDLER_TIMEOUT", "time limit of one handler attempt", (*durationValue)(&c.HandlerTimeout)},
+		{"relay-batch-size", "MALLBOTS_RELAY_BATCH_SIZE", "outbox rows relayed per transaction", (*intValue)(&c.Relay.BatchSize)},
+		{"relay-poll-interval", "MALLBOTS_RELAY_POLL_INTERVAL", "fallback outbox poll when no notification arrives", (*durationValue)(&c.Relay.PollInterval)},
+		{"event-log-retention", "MALLBOTS_EVENT_LOG_RETENTION", "how long relayed events stay in the outbox event log", (*durationValue)(&c.Relay.Retention)},
+		{"delivery-limit", "MALLBOTS_DELIVERY_LIMIT", "broker redeliveries before a message is dead-lettered to the poison queue", (*intValue)(&c.Broker.DeliveryLimit)},
+		{"prefetch", "MALLBOTS_PREFETCH", "unacknowledged messages per handler consumer", (*intValue)(&c.Broker.Prefetch)},
+		{"connect-timeout", "MALLBOTS_CONNECT_TIMEOUT", "give up waiting for the broker and database at startup after this (0: wait forever)", (*durationValue)(&c.Broker.ConnectTimeout)},
+		{"shutdown-timeout", "MALLBOTS_SHUTDOWN_TIMEOUT", "longest graceful drain on SIGINT/SIGTERM", (*durationValue)(&c.ShutdownTimeout)},
+	}
+}
+
+// ApplyEnv sets every field whose environment variable lookup finds, except
+// those for which skip returns true (flags given on the command line win).
+// All malformed values are reported together.
+func (c *Config) ApplyEnv(lookup func(string) (string, bool), skip func(Field) bool) error {
+	var problems []string
+	for _, f := range c.Fields() {
+		if skip != nil && skip(f) {
+			continue
+		}
+		v, ok := lookup(f.Env)
+		if !ok {
+			continue
+		}
+		if err := f.Value.Set(v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%q: %v", f.Env, v, err))
+		}
+	}
+	return joinProblems(problems)
+}
+
+// Validate reports every invalid setting in one error; nil means the process
+// may start. Passwords never appear in the message.
+func (c Config) Validate() error {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		add("database URL %s (MALLBOTS_DATABASE_URL, --database-url) must look like postgres://user@host:5432/db", Redact(c.DatabaseURL))
+	} else if strings.Trim(u.Path, "/") == "" {
+		add("database URL %s (MALLBOTS_DATABASE_URL) names no database", Redact(c.DatabaseURL))
+	}
+	if u, err := url.Parse(c.AMQPURL); err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") || u.Host == "" {
+		add("AMQP URL %s (MALLBOTS_AMQP_URL, --amqp-url) must look like amqp://user:password@host:5672/", Redact(c.AMQPURL))
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+		add("HTTP address %q (MALLBOTS_HTTP_ADDR, --http-addr) must be host:port or :port", c.HTTPAddr)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		add("log format %q (MALLBOTS_LOG_FORMAT) must be text or json", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log level %q (MALLBOTS_LOG_LEVEL) must be debug, info, warn or error", c.LogLevel)
+	}
+	r := c.Retry
+	if r.MaxRetries < 0 || r.MaxRetries > 100 {
+		add("retry max retries %d must be between 0 and 100", r.MaxRetries)
+	}
+	if r.InitialInterval <= 0 || r.MaxInterval < r.InitialInterval {
+		add("retry intervals must satisfy 0 < initial (%s) <= max (%s)", r.InitialInterval, r.MaxInterval)
+	}
+	if r.Multiplier < 1 {
+		add("retry multiplier %g must be at least 1", r.Multiplier)
+	}
+	if r.MaxElapsedTime <= 0 {
+		add("retry max elapsed time %s must be positive", r.MaxElapsedTime)
+	}
+	if r.RandomizationFactor < 0 || r.RandomizationFactor > 1 {
+		add("retry jitter %g must be between 0 and 1", r.RandomizationFactor)
+	}
+	if c.HandlerTimeout <= 0 {
+		add("handler timeout %s must be positive", c.HandlerTimeout)
+	}
+	if c.Relay.BatchSize < 1 || c.Relay.BatchSize > 10000 {
+		add("relay batch size %d must be between 1 and 10000", c.Relay.BatchSize)
+	}
+	if c.Relay.PollInterval <= 0 {
+		add("relay poll interval %s must be positive", c.Relay.PollInterval)
+	}
+	if c.Relay.Retention < time.Minute {
+		add("event log retention %s must be at least 1m", c.Relay.Retention)
+	}
+	if c.Broker.DeliveryLimit < 1 {
+		add("delivery limit %d must be at least 1", c.Broker.DeliveryLimit)
+	}
+	if c.Broker.Prefetch < 1 || c.Broker.Prefetch > 1000 {
+		add("prefetch %d must be between 1 and 1000", c.Broker.Prefetch)
+	}
+	if c.Broker.ConnectTimeout < 0 {
+		add("connect timeout %s must not be negative", c.Broker.ConnectTimeout)
+	}
+	if c.ShutdownTimeout <= 0 {
+		add("shutdown timeout %s must be positive", c.ShutdownTimeout)
+	}
+	return joinProblems(p)
+}
+
+// Redact returns rawURL with its password replaced, safe for logs and errors.
+// A URL that does not parse is replaced whole, since it may hold a password.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "<unparseable URL>"
+	}
+	return u.Redacted()
+}
+
+func joinProblems(p []string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return errors.New("invalid configuration:\n  - " + strings.Join(p, "\n  - "))
+}
+
+type stringValue string
+
+func (v *stringValue) String() string     { return string(*v) }
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+func (v *stringValue) Type() string       { return "string" }
+
+type intValue int
+
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("not a whole number")
+	}
+	*v = intValue(n)
+	return nil
+}
+func (v *intValue) Type() string { return "int" }
+
+type floatValue float64
+
+func (v *floatValue) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
+func (v *floatValue) Set(s string) error {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return fmt.Errorf("not a number")
+	}
+	*v = floatValue(f)
+	return nil
+}
+func (v *floatValue) Type() string { return "float" }
+
+type durationValue time.Duration
+
+func (v *durationValue) String() string { return time.Duration(*v).String() }
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("not a duration like 500ms, 2s or 168h")
+	}
+	*v = durationValue(d)
+	return nil
+}
+func (v *durationValue) Type() string { return "duration" }
+
+type listValue []string
+
+func (v *listValue) String() string { return strings.Join(*v, ",") }
+func (v *listValue) Set(s string) error {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	*v = out
+	return nil
+}
+func (v *listValue) Type() string { return "list" }

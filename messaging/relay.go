@@ -1,0 +1,405 @@
+package messaging
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	wamqp "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// RelayGroup is the watermill-sql consumer group under which the relay keeps
+// its position in a service's outbox offsets table.
+const RelayGroup = "relay"
+
+// Relay moves one service's committed outbox rows to RabbitMQ.
+//
+// It replaces Watermill's forwarder.Forwarder, which publishes one message and
+// waits for its confirm before the next (≈1,200 msg/s here), with a batched
+// relay over the very same watermill-sql tables and forwarder envelopes: it
+// reads up to BatchSize rows in commit order, publishes them all on one
+// confirm-mode channel, waits for every confirm, and only then advances the
+// offset, in one transaction. Rows are read with watermill-sql's own rule
+// (transaction_id below the snapshot's xmin), so a row never overtakes an
+// earlier transaction still in flight, and the order of the outbox is the
+// order on the broker.
+//
+// Several processes may run the relay of one service: a transaction-scoped
+// advisory lock lets one of them work a batch at a time; the others skip and
+// are woken again by the next notification. A crash between the confirms and
+// the offset commit re-sends the batch: at-least-once, which the consumers'
+// inbox absorbs.
+type Relay struct {
+	service  string
+	pool     *pgxpool.Pool
+	conn     *wamqp.ConnectionWrapper
+	topology Topology
+	cfg      RelayConfig
+	logger   *slog.Logger
+	metrics  *relayMetrics
+
+	wake     chan struct{}
+	ch       *amqp.Channel
+	returns  chan amqp.Return
+	declared map[string]bool
+}
+
+// RelayConfig tunes a Relay.
+type RelayConfig struct {
+	// BatchSize is the most rows relayed per transaction.
+	BatchSize int
+	// PollInterval is the fallback wake-up when no notification arrives.
+	PollInterval time.Duration
+	// Retention is how long relayed rows stay as the event log.
+	Retention time.Duration
+}
+
+// NewRelay returns the relay of service; Run starts it.
+func NewRelay(service string, pool *pgxpool.Pool, conn *wamqp.ConnectionWrapper, topology Topology, cfg RelayConfig, reg prometheus.Registerer, logger *slog.Logger) *Relay {
+	return &Relay{
+		service:  service,
+		pool:     pool,
+		conn:     conn,
+		topology: topology,
+		cfg:      cfg,
+		logger:   logger.With("service", service, "component", "relay"),
+		metrics:  newRelayMetrics(reg),
+		wake:     make(chan struct{}, 1),
+	}
+}
+
+// Wake asks the relay to look for new rows now. It never blocks.
+func (r *Relay) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run relays until ctx ends, then finishes the batch in flight and returns.
+// Errors are logged and retried with backoff; Run returns nil on shutdown.
+func (r *Relay) Run(ctx context.Context) error {
+	defer r.closeChannel()
+	poll := time.NewTicker(r.cfg.PollInterval)
+	defer poll.Stop()
+	prune := time.NewTicker(time.Minute)
+	defer prune.Stop()
+	backoff := 100 * time.Millisecond
+	r.Wake()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.wake:
+		case <-poll.C:
+		case <-prune.C:
+			if err := r.prune(ctx); err != nil && ctx.Err() == nil {
+				r.logger.Warn("prune event log", "error", err)
+			}
+			continue
+		}
+		if err := r.drain(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			r.logger.Error("relay outbox", "error", err, "retry_in", backoff.String())
+			r.closeChannel()
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			r.Wake()
+			continue
+		}
+		backoff = 100 * time.Millisecond
+	}
+}
+
+// drain relays batches until a batch comes back short.
+func (r *Relay) drain(ctx context.Context) error {
+	for {
+		// The batch runs on a context that survives shutdown, so a batch
+		// whose messages are out is confirmed and recorded, not re-sent.
+		n, err := r.RelayBatch(context.WithoutCancel(ctx))
+		if err != nil {
+			return err
+		}
+		if n < r.cfg.BatchSize || ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+type outboxRow struct {
+	offset    int64
+	txID      string
+	payload   []byte
+	createdAt time.Time
+}
+
+// envelope is watermill's forwarder envelope, as forwarder.Publisher writes it.
+type envelope struct {
+	DestinationTopic string            `json:"destination_topic"`
+	UUID             string            `json:"uuid"`
+	Payload          []byte            `json:"payload"`
+	Metadata         map[string]string `json:"metadata"`
+}
+
+// RelayBatch relays one batch and returns how many rows it moved; 0 when
+// another process holds the service's relay lock or nothing is pending.
+func (r *Relay) RelayBatch(ctx context.Context) (int, error) {
+	start := time.Now()
+	tx, err := r.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return 0, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
+
+	// The lock takes no transaction ID, unlike SELECT … FOR UPDATE: while the
+	// batch is on the wire this transaction does not hold back the
+	// pg_snapshot_xmin horizon that every outbox reader waits on.
+	var locked bool
+	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtext($1))", "mallbots.relay."+r.service).Scan(&locked); err != nil {
+		return 0, fmt.Errorf("take relay lock: %w", err)
+	}
+	if !locked {
+		return 0, nil
+	}
+	var offsetAcked int64
+	var lastTx string
+	err = tx.QueryRow(ctx, "SELECT offset_acked, last_processed_transaction_id::text FROM "+offsetsTable(r.service)+" WHERE consumer_group = $1", RelayGroup).Scan(&offsetAcked, &lastTx)
+	if errors.Is(err, pgx.ErrNoRows) {
+		offsetAcked, lastTx = 0, "0"
+		_, err = tx.Exec(ctx, "INSERT INTO "+offsetsTable(r.service)+" (consumer_group, offset_acked, last_processed_transaction_id) VALUES ($1, 0, '0') ON CONFLICT DO NOTHING", RelayGroup)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read relay offset: %w", err)
+	}
+
+	rows, err := tx.Query(ctx, `SELECT "offset", transaction_id::text, payload::text, created_at FROM `+outboxTable(r.service)+`
+		WHERE ((transaction_id = $1::xid8 AND "offset" > $2) OR transaction_id > $1::xid8)
+		  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY transaction_id, "offset"
+		LIMIT $3`, lastTx, offsetAcked, r.cfg.BatchSize)
+	if err != nil {
+		return 0, fmt.Errorf("read outbox: %w", err)
+	}
+	batch, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (outboxRow, error) {
+		var o outboxRow
+		var payload string
+		err := row.Scan(&o.offset, &o.txID, &payload, &o.createdAt)
+		o.payload = []byte(payload)
+		return o, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read outbox: %w", err)
+	}
+	if len(batch) == 0 {
+		return 0, nil
+	}
+
+	if err := r.publish(ctx, batch); err != nil {
+		return 0, err
+	}
+	last := batch[len(batch)-1]
+	if _, err := tx.Exec(ctx, "UPDATE "+offsetsTable(r.service)+" SET offset_acked = $1, last_processed_transaction_id = $2::xid8 WHERE consumer_group = $3", last.offset, last.txID, RelayGroup); err != nil {
+		return 0, fmt.Errorf("advance relay offset: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("commit relay offset: %w", err)
+	}
+	r.metrics.observe(r.service, batch, time.Since(start))
+	return len(batch), nil
+}
+
+// publish sends batch on the confirm channel, mandatory, and waits for every
+// confirm. A nack, or a return from an exchange that has consumers, fails the
+// whole batch (it is sent again; the inbox drops the copies).
+func (r *Relay) publish(ctx context.Context, batch []outboxRow) error {
+	ch, err := r.channel()
+	if err != nil {
+		return err
+	}
+	confirms := make([]*amqp.DeferredConfirmation, 0, len(batch))
+	for _, row := range batch {
+		var env envelope
+		if err := json.Unmarshal(row.payload, &env); err != nil || env.DestinationTopic == "" {
+			// A row our own publisher did not write; it stays in the event
+			// log for inspection, and relaying goes on.
+			r.logger.Error("skipping outbox row that is not a forwarder envelope", "offset", row.offset, "error", err)
+			r.metrics.skipped.WithLabelValues(r.service).Inc()
+			continue
+		}
+		if !r.declared[env.DestinationTopic] {
+			if err := ch.ExchangeDeclare(env.DestinationTopic, "fanout", true, false, false, false, nil); err != nil {
+				return fmt.Errorf("declare exchange %s: %w", env.DestinationTopic, err)
+			}
+			r.declared[env.DestinationTopic] = true
+		}
+		msg := message.NewMessage(env.UUID, env.Payload)
+		msg.Metadata = env.Metadata
+		pub, _ := Marshaler{}.Marshal(msg)
+		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, env.DestinationTopic, "", true, false, pub)
+		if err != nil {
+			return fmt.Errorf("publish %s: %w", env.DestinationTopic, err)
+		}
+		confirms = append(confirms, dc)
+	}
+	for _, dc := range confirms {
+		ok, err := dc.WaitContext(ctx)
+		if err != nil {
+			return fmt.Errorf("wait for confirm: %w", err)
+		}
+		if !ok {
+			return errors.New("broker nacked a publish")
+		}
+	}
+	// A basic.return precedes its message's ack on the wire and is
+	// dispatched first, so every return of this batch is buffered by now.
+	for {
+		select {
+		case ret := <-r.returns:
+			if r.topology.HasConsumers(ret.Exchange) {
+				r.redeclare(ch)
+				return fmt.Errorf("broker returned %s message %s as unroutable (%s) although handlers consume it; topology re-declared",
+					ret.Exchange, ret.MessageId, ret.ReplyText)
+			}
+			r.metrics.unrouted.WithLabelValues(ret.Exchange).Inc()
+			r.logger.Debug("no queue consumes this event yet", "topic", ret.Exchange, "message_id", ret.MessageId)
+		default:
+			return nil
+		}
+	}
+}
+
+func (r *Relay) redeclare(ch *amqp.Channel) {
+	if err := r.topology.Declare(ch); err != nil {
+		r.logger.Error("re-declare topology", "error", err)
+	}
+}
+
+// channel returns the relay's confirm-mode channel, opening one on the
+// current connection when needed (watermill-amqp reconnects the connection).
+func (r *Relay) channel() (*amqp.Channel, error) {
+	if r.ch != nil && !r.ch.IsClosed() {
+		return r.ch, nil
+	}
+	if !r.conn.IsConnected() {
+		return nil, errors.New("not connected to RabbitMQ")
+	}
+	ch, err := r.conn.Connection().Channel()
+	if err != nil {
+		return nil, fmt.Errorf("open channel: %w", err)
+	}
+	if err := ch.Confirm(false); err != nil {
+		ch.Close()
+		return nil, fmt.Errorf("enable publisher confirms: %w", err)
+	}
+	r.returns = ch.NotifyReturn(make(chan amqp.Return, r.cfg.BatchSize+1))
+	r.ch, r.declared = ch, map[string]bool{}
+	return ch, nil
+}
+
+func (r *Relay) closeChannel() {
+	if r.ch != nil {
+		_ = r.ch.Close()
+		r.ch = nil
+	}
+}
+
+// prune enforces the event log retention: it deletes rows older than the
+// retention that the relay has already moved, and inbox rows as old.
+func (r *Relay) prune(ctx context.Context) error {
+	retention := fmt.Sprintf("%d seconds", int64(r.cfg.Retention.Seconds()))
+	tag, err := r.pool.Exec(ctx, `DELETE FROM `+outboxTable(r.service)+` o
+		USING `+offsetsTable(r.service)+` off
+		WHERE off.consumer_group = $1
+		  AND o.created_at < LOCALTIMESTAMP - $2::interval
+		  AND (o.transaction_id < off.last_processed_transaction_id
+		       OR (o.transaction_id = off.last_processed_transaction_id AND o."offset" <= off.offset_acked))`,
+		RelayGroup, retention)
+	if err != nil {
+		return fmt.Errorf("prune outbox: %w", err)
+	}
+	inbox, err := r.pool.Exec(ctx, "DELETE FROM "+pgx.Identifier{r.service, "inbox"}.Sanitize()+" WHERE processed_at < now() - $1::interval", retention)
+	if err != nil {
+		return fmt.Errorf("prune inbox: %w", err)
+	}
+	if tag.RowsAffected()+inbox.RowsAffected() > 0 {
+		r.logger.Info("pruned event log", "outbox_rows", tag.RowsAffected(), "inbox_rows", inbox.RowsAffected(), "retention", r.cfg.Retention.String())
+	}
+	return nil
+}
+
+type relayMetrics struct {
+	relayed  *prometheus.CounterVec
+	unrouted *prometheus.CounterVec
+	skipped  *prometheus.CounterVec
+	lag      *prometheus.HistogramVec
+	batch    *prometheus.HistogramVec
+}
+
+func newRelayMetrics(reg prometheus.Registerer) *relayMetrics {
+	m := &relayMetrics{
+		relayed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mallbots_outbox_relayed_total", Help: "Outbox rows relayed to RabbitMQ and confirmed.",
+		}, []string{"service"}),
+		unrouted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mallbots_outbox_unrouted_total", Help: "Relayed events no queue was bound for (no consumer yet).",
+		}, []string{"topic"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mallbots_outbox_skipped_total", Help: "Outbox rows that were not forwarder envelopes and were skipped.",
+		}, []string{"service"}),
+		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "mallbots_outbox_lag_seconds", Help: "Time from an event's commit to its confirm by the broker.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"service"}),
+		batch: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "mallbots_outbox_batch_seconds", Help: "Duration of one relay batch, read to commit.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"service"}),
+	}
+	m.relayed = register(reg, m.relayed)
+	m.unrouted = register(reg, m.unrouted)
+	m.skipped = register(reg, m.skipped)
+	m.lag = register(reg, m.lag)
+	m.batch = register(reg, m.batch)
+	return m
+}
+
+func (m *relayMetrics) observe(service string, batch []outboxRow, took time.Duration) {
+	m.relayed.WithLabelValues(service).Add(float64(len(batch)))
+	m.batch.WithLabelValues(service).Observe(took.Seconds())
+	now := time.Now()
+	lag := m.lag.WithLabelValues(service)
+	for _, row := range batch {
+		lag.Observe(now.Sub(row.createdAt).Seconds())
+	}
+}
+
+// register registers c, or returns the collector already registered under
+// its name (several relays share one registry).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if reg == nil {
+		return c
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+	}
+	return c
+}

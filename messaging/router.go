@@ -1,0 +1,194 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	wamqp "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp"
+	"github.com/ThreeDotsLabs/watermill/components/metrics"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mallbots/mallbots/config"
+	"github.com/mallbots/mallbots/correlation"
+)
+
+// Transactor runs fn in one database transaction carried by ctx
+// (postgres.DB.Transact).
+type Transactor interface {
+	Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error
+}
+
+// RouterDeps is what a service's consumer router needs.
+type RouterDeps struct {
+	Service  string
+	Handlers []Handler
+	Conn     *wamqp.ConnectionWrapper
+	DB       Transactor
+	// IsPermanent classifies handler errors that retrying cannot fix (domain
+	// rules); errors marked with Permanent are always permanent.
+	IsPermanent func(error) bool
+	Retry       config.RetryConfig
+	Timeout     time.Duration
+	Prefetch    int
+	Registry    prometheus.Registerer
+	Logger      *slog.Logger
+}
+
+// NewRouter builds a service's Watermill router: one handler per consumer,
+// each on its own queue, behind one middleware stack, outermost first:
+//
+//	metrics → CorrelationID → PoisonQueue(<service>.poison) → Retry → Timeout → Recoverer
+//
+// so a message's metrics cover everything; its poisoning sees the final error
+// after the retries; each retry gets a fresh timeout; and a panic becomes an
+// ordinary error that is retried and then poisoned. Permanent errors skip the
+// retries. Inside the stack each message runs in one transaction with its
+// inbox row, which turns a duplicate delivery into a no-op.
+func NewRouter(d RouterDeps) (*message.Router, error) {
+	wlog := watermillLogger(d.Logger)
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, wlog)
+	if err != nil {
+		return nil, err
+	}
+	poisonPub, err := newPoisonPublisher(d.Conn, d.Logger)
+	if err != nil {
+		return nil, err
+	}
+	poison, err := middleware.PoisonQueueWithFilter(poisonPub, PoisonName(d.Service), func(error) bool { return true })
+	if err != nil {
+		return nil, err
+	}
+	retry := middleware.Retry{
+		MaxRetries:          d.Retry.MaxRetries,
+		InitialInterval:     d.Retry.InitialInterval,
+		MaxInterval:         d.Retry.MaxInterval,
+		Multiplier:          d.Retry.Multiplier,
+		MaxElapsedTime:      d.Retry.MaxElapsedTime,
+		RandomizationFactor: d.Retry.RandomizationFactor,
+		ShouldRetry: func(p middleware.RetryParams) bool {
+			return !isPermanent(p.Err, d.IsPermanent)
+		},
+		ResetContextOnRetry: true,
+		Logger:              wlog,
+	}
+	router.AddMiddleware(
+		metrics.NewPrometheusMetricsBuilder(d.Registry, "mallbots", "").NewRouterMiddleware().Middleware,
+		middleware.CorrelationID,
+		poison,
+		retry.Middleware,
+		middleware.Timeout(d.Timeout),
+		middleware.Recoverer,
+	)
+	d.Logger.Info("consumer middleware, outermost first",
+		"service", d.Service,
+		"stack", fmt.Sprintf("metrics → correlation_id → poison_queue(%s) → retry(max_retries=%d initial=%s max=%s multiplier=%g max_elapsed=%s jitter=%g, permanent errors skip) → timeout(%s) → recoverer → inbox+handler",
+			PoisonName(d.Service), d.Retry.MaxRetries, d.Retry.InitialInterval, d.Retry.MaxInterval,
+			d.Retry.Multiplier, d.Retry.MaxElapsedTime, d.Retry.RandomizationFactor, d.Timeout))
+
+	for _, h := range d.Handlers {
+		sub, err := wamqp.NewSubscriberWithConnection(subscriberConfig(h, d.Prefetch), wlog, d.Conn)
+		if err != nil {
+			return nil, fmt.Errorf("subscriber for %s: %w", h.Name, err)
+		}
+		router.AddConsumerHandler(h.Name, h.Topic, sub, consume(h, d))
+	}
+	return router, nil
+}
+
+func isPermanent(err error, classify func(error) bool) bool {
+	return IsPermanent(err) || (classify != nil && classify(err))
+}
+
+// consume is the innermost handler: it checks what the transport cannot
+// guarantee, then runs the inbox and the handler in one transaction.
+func consume(h Handler, d RouterDeps) message.NoPublishHandlerFunc {
+	return func(msg *message.Message) error {
+		log := d.Logger.With("service", d.Service, "handler", h.Name, "message_id", msg.UUID,
+			"correlation_id", msg.Metadata.Get(CorrelationIDKey))
+		if err := validate(h, msg); err != nil {
+			log.Warn("rejecting malformed message", "error", err)
+			return err
+		}
+		corr := msg.Metadata.Get(CorrelationIDKey)
+		if corr == "" {
+			corr = msg.UUID
+		}
+		ctx := correlation.With(msg.Context(), correlation.IDs{CorrelationID: corr, CausationID: msg.UUID})
+		err := d.DB.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			fresh, err := recordInbox(ctx, tx, d.Service, h.Name, msg.UUID)
+			if err != nil || !fresh {
+				if err == nil {
+					log.Debug("duplicate delivery ignored")
+				}
+				return err
+			}
+			return h.Handle(ctx, msg.Payload)
+		})
+		if err != nil {
+			log.Warn("handler failed", "error", err, "permanent", isPermanent(err, d.IsPermanent))
+			return err
+		}
+		log.Debug("handled")
+		return nil
+	}
+}
+
+// validate rejects, permanently, what no retry can fix: headers the
+// marshaler could not decode, a missing UUID, or a message whose name is not
+// the topic this handler consumes.
+func validate(h Handler, msg *message.Message) error {
+	if problem := msg.Metadata.Get(decodeErrorKey); problem != "" {
+		return Permanent(fmt.Errorf("undecodable message: %s", problem))
+	}
+	if msg.UUID == "" {
+		return Permanent(errors.New("message has no UUID (message_id header)"))
+	}
+	switch name := msg.Metadata.Get(NameKey); name {
+	case h.Topic:
+		return nil
+	case "":
+		return Permanent(fmt.Errorf("message has no %s header; %s expects %s", NameKey, h.Name, h.Topic))
+	default:
+		return Permanent(fmt.Errorf("unknown event %q for handler %s, which consumes %s", name, h.Name, h.Topic))
+	}
+}
+
+// subscriberConfig consumes h's queue. The topology is declared up front by
+// Topology.Declare, so the subscriber declares nothing itself.
+func subscriberConfig(h Handler, prefetch int) wamqp.Config {
+	return wamqp.Config{
+		Marshaler: Marshaler{},
+		Exchange: wamqp.ExchangeConfig{
+			GenerateName: func(topic string) string { return topic },
+			Type:         "fanout",
+			Durable:      true,
+		},
+		Queue: wamqp.QueueConfig{
+			GenerateName: func(string) string { return h.Name },
+			Durable:      true,
+		},
+		QueueBind: wamqp.QueueBindConfig{GenerateRoutingKey: func(string) string { return "" }},
+		Publish:   wamqp.PublishConfig{GenerateRoutingKey: func(string) string { return "" }},
+		Consume: wamqp.ConsumeConfig{
+			Qos: wamqp.QosConfig{PrefetchCount: prefetch},
+		},
+		TopologyBuilder: declaredTopology{},
+	}
+}
+
+// declaredTopology is a watermill-amqp TopologyBuilder that declares nothing:
+// the whole topology, with its quorum-queue arguments, comes from one place.
+type declaredTopology struct{}
+
+func (declaredTopology) ExchangeDeclare(*amqp.Channel, string, wamqp.Config) error { return nil }
+func (declaredTopology) BuildTopology(*amqp.Channel, wamqp.BuildTopologyParams, wamqp.Config, watermill.LoggerAdapter) error {
+	return nil
+}

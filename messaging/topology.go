@@ -1,0 +1,171 @@
+package messaging
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// PoisonName is the name of a service's poison exchange and queue.
+func PoisonName(service string) string { return service + ".poison" }
+
+// Topology is the RabbitMQ layout a set of services uses: a durable fanout
+// exchange per topic (named like the event), a durable quorum queue per
+// consuming handler (named like the handler) bound to it, and per service a
+// poison exchange and queue. It is what `mallbots topology` prints and what
+// every process declares at startup before any relay publishes.
+type Topology struct {
+	Exchanges []Exchange
+	Queues    []Queue
+	Bindings  []Binding
+	consumed  map[string]bool
+}
+
+// Exchange is a durable exchange.
+type Exchange struct {
+	Name string
+	Kind string // "fanout"
+	// Publisher is the service that publishes to it.
+	Publisher string
+}
+
+// Queue is a durable queue.
+type Queue struct {
+	Name string
+	// Type is "quorum" for handler queues, "classic" for poison queues (a
+	// classic queue keeps a requeued message in its place, so replay can
+	// leave unselected poisoned messages in order).
+	Type string
+	// DeadLetterExchange receives messages the broker gives up on.
+	DeadLetterExchange string
+	// DeliveryLimit is the quorum queue's redelivery limit (0: none).
+	DeliveryLimit int
+}
+
+// Binding routes an exchange's messages into a queue.
+type Binding struct {
+	Exchange string
+	Queue    string
+}
+
+// Service describes one service for the topology: what it publishes and
+// which handlers it runs.
+type Service struct {
+	Name      string
+	Publishes []string
+	Handlers  []Handler
+}
+
+// Plan computes the topology of services; deliveryLimit bounds redeliveries
+// of handler queues. The result is sorted by name so output is stable.
+func Plan(services []Service, deliveryLimit int) Topology {
+	t := Topology{consumed: map[string]bool{}}
+	exchanges := map[string]Exchange{}
+	for _, s := range services {
+		for _, topic := range s.Publishes {
+			exchanges[topic] = Exchange{Name: topic, Kind: "fanout", Publisher: s.Name}
+		}
+	}
+	for _, s := range services {
+		poison := PoisonName(s.Name)
+		exchanges[poison] = Exchange{Name: poison, Kind: "fanout", Publisher: s.Name}
+		t.Queues = append(t.Queues, Queue{Name: poison, Type: "classic"})
+		t.Bindings = append(t.Bindings, Binding{Exchange: poison, Queue: poison})
+		for _, h := range s.Handlers {
+			if _, ok := exchanges[h.Topic]; !ok {
+				exchanges[h.Topic] = Exchange{Name: h.Topic, Kind: "fanout"}
+			}
+			t.Queues = append(t.Queues, Queue{Name: h.Name, Type: "quorum", DeadLetterExchange: poison, DeliveryLimit: deliveryLimit})
+			t.Bindings = append(t.Bindings, Binding{Exchange: h.Topic, Queue: h.Name})
+			t.consumed[h.Topic] = true
+		}
+	}
+	for _, e := range exchanges {
+		t.Exchanges = append(t.Exchanges, e)
+	}
+	sort.Slice(t.Exchanges, func(i, j int) bool { return t.Exchanges[i].Name < t.Exchanges[j].Name })
+	sort.Slice(t.Queues, func(i, j int) bool { return t.Queues[i].Name < t.Queues[j].Name })
+	sort.Slice(t.Bindings, func(i, j int) bool {
+		if t.Bindings[i].Exchange != t.Bindings[j].Exchange {
+			return t.Bindings[i].Exchange < t.Bindings[j].Exchange
+		}
+		return t.Bindings[i].Queue < t.Bindings[j].Queue
+	})
+	return t
+}
+
+// HasConsumers reports whether some handler's queue is bound to topic's
+// exchange: a publish to it that the broker returns as unroutable means the
+// topology is broken, not that nobody cares.
+func (t Topology) HasConsumers(topic string) bool { return t.consumed[topic] }
+
+// Arguments returns the declare arguments of q.
+func (q Queue) Arguments() amqp.Table {
+	args := amqp.Table{"x-queue-type": q.Type}
+	if q.DeadLetterExchange != "" {
+		args["x-dead-letter-exchange"] = q.DeadLetterExchange
+	}
+	if q.DeliveryLimit > 0 {
+		args["x-delivery-limit"] = int64(q.DeliveryLimit)
+	}
+	return args
+}
+
+// Declare declares every exchange, queue and binding on ch. Declaring is
+// idempotent; a queue that exists with other arguments (an older delivery
+// limit, say) is reported with what to do about it.
+func (t Topology) Declare(ch *amqp.Channel) error {
+	for _, e := range t.Exchanges {
+		if err := ch.ExchangeDeclare(e.Name, e.Kind, true, false, false, false, nil); err != nil {
+			return fmt.Errorf("declare exchange %s: %w", e.Name, err)
+		}
+	}
+	for _, q := range t.Queues {
+		if _, err := ch.QueueDeclare(q.Name, true, false, false, false, q.Arguments()); err != nil {
+			if amqpErr, ok := err.(*amqp.Error); ok && amqpErr.Code == amqp.PreconditionFailed {
+				return fmt.Errorf("declare queue %s: it exists with other arguments than %v; "+
+					"drain and delete it (RabbitMQ cannot change a queue's arguments), then start again: %w", q.Name, q.Arguments(), err)
+			}
+			return fmt.Errorf("declare queue %s: %w", q.Name, err)
+		}
+	}
+	for _, b := range t.Bindings {
+		if err := ch.QueueBind(b.Queue, "", b.Exchange, false, nil); err != nil {
+			return fmt.Errorf("bind queue %s to exchange %s: %w", b.Queue, b.Exchange, err)
+		}
+	}
+	return nil
+}
+
+// Write prints the topology as three tables, the way the RabbitMQ management
+// console's Exchanges and Queues tabs show it.
+func (t Topology) Write(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "EXCHANGE\tTYPE\tPUBLISHED BY\n")
+	for _, e := range t.Exchanges {
+		pub := e.Publisher
+		if pub == "" {
+			pub = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, e.Kind, pub)
+	}
+	fmt.Fprintf(tw, "\nQUEUE\tTYPE\tDEAD-LETTERS TO\tDELIVERY LIMIT\n")
+	for _, q := range t.Queues {
+		dlx, limit := "-", "-"
+		if q.DeadLetterExchange != "" {
+			dlx = q.DeadLetterExchange
+		}
+		if q.DeliveryLimit > 0 {
+			limit = fmt.Sprint(q.DeliveryLimit)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", q.Name, q.Type, dlx, limit)
+	}
+	fmt.Fprintf(tw, "\nBINDING (EXCHANGE → QUEUE)\t\t\t\n")
+	for _, b := range t.Bindings {
+		fmt.Fprintf(tw, "%s → %s\t\t\t\n", b.Exchange, b.Queue)
+	}
+	return tw.Flush()
+}

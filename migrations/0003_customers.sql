@@ -1,0 +1,10 @@
+SELECT mallbots_create_service_schema('customers');
+
+CREATE TABLE customers.customers (
+    id         UUID PRIMARY KEY,
+    name       TEXT NOT NULL,
+    sms_number TEXT NOT NULL,
+    enabled    BOOLEAN NOT NULL DEFAULT true,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);

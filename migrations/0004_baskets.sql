@@ -1,0 +1,24 @@
+SELECT mallbots_create_service_schema('baskets');
+
+-- Local caches filled from the stores and customers events (event-carried
+-- state transfer): baskets never calls another service.
+CREATE TABLE baskets.stores_cache (
+    id         UUID PRIMARY KEY,
+    name       TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE baskets.products_cache (
+    id         UUID PRIMARY KEY,
+    store_id   UUID NOT NULL,
+    name       TEXT NOT NULL,
+    price      BIGINT NOT NULL,
+    removed    BOOLEAN NOT NULL DEFAULT false,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE baskets.customers_cache (
+    id         UUID PRIMARY KEY,
+    enabled    BOOLEAN NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
