@@ -5,6 +5,7 @@ CREATE TABLE stores.stores (
     name          TEXT NOT NULL,
     location      TEXT NOT NULL,
     participating BOOLEAN NOT NULL DEFAULT false,
+    version       BIGINT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
@@ -16,6 +17,7 @@ CREATE TABLE stores.products (
     description TEXT NOT NULL DEFAULT '',
     sku         TEXT NOT NULL DEFAULT '',
     price       BIGINT NOT NULL CHECK (price > 0),
+    version     BIGINT NOT NULL,
     created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );

@@ -5,6 +5,7 @@ CREATE TABLE customers.customers (
     name       TEXT NOT NULL,
     sms_number TEXT NOT NULL,
     enabled    BOOLEAN NOT NULL DEFAULT true,
+    version    BIGINT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );

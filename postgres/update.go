@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/mallbots/mallbots/domain"
+	"github.com/mallbots/mallbots/events"
+)
+
+// Outbox writes events into the transactional outbox inside the caller's
+// transaction (messaging.Outbox); repositories hide it from use cases.
+type Outbox interface {
+	Publish(ctx context.Context, tx pgx.Tx, evs ...events.Event) error
+}
+
+// update is the UpdateFn helper behind every repository's Update: in one
+// transaction it loads and locks the aggregate, lets fn change it and name the
+// events that result, saves it, and writes those events to the outbox. If fn
+// fails nothing is saved or published; if the commit fails neither is.
+func update[T any](ctx context.Context, db *DB, outbox Outbox,
+	load func(context.Context, pgx.Tx) (T, error),
+	save func(context.Context, pgx.Tx, T) error,
+	fn func(T) ([]events.Event, error),
+) error {
+	return db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		agg, err := load(ctx, tx)
+		if err != nil {
+			return err
+		}
+		evs, err := fn(agg)
+		if err != nil {
+			return err
+		}
+		if err := save(ctx, tx, agg); err != nil {
+			return err
+		}
+		return outbox.Publish(ctx, tx, evs...)
+	})
+}
+
+// insert stores a new aggregate with save and writes evs to the outbox, in
+// one transaction.
+func insert(ctx context.Context, db *DB, outbox Outbox, save func(context.Context, pgx.Tx) error, evs []events.Event) error {
+	return db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := save(ctx, tx); err != nil {
+			return err
+		}
+		return outbox.Publish(ctx, tx, evs...)
+	})
+}
+
+// notFound turns pgx.ErrNoRows into a domain.ErrNotFound naming what was
+// looked for; other errors are wrapped with it.
+func notFound(err error, what string, id string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %s %s", domain.ErrNotFound, what, id)
+	}
+	return fmt.Errorf("load %s %s: %w", what, id, err)
+}
+
+// isUniqueViolation reports a duplicate key (SQLSTATE 23505).
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// isForeignKeyViolation reports a missing referenced row (SQLSTATE 23503).
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
