@@ -1,0 +1,68 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mallbots/mallbots/messaging"
+)
+
+func newTopology() *cobra.Command {
+	var check bool
+	c := &cobra.Command{
+		Use:   "topology",
+		Short: "Print the RabbitMQ exchanges, queues and bindings the services use",
+		Long: `topology prints what the selected services declare on RabbitMQ: a fanout exchange
+per event (named like the event, e.g. stores.StoreCreated), a quorum queue per
+consuming handler (named like the handler, e.g. baskets.OnStoreCreated) bound
+to it, and a poison exchange and queue per service (<service>.poison). Every
+serve process declares the topology of all services at startup, so events are
+queued for a service even while no process runs it.
+
+With --check it also connects to the broker and verifies that each exchange and
+queue exists (passive declares), exiting 1 when one is missing.`,
+		Example: "  mallbots topology\n  mallbots topology --service=baskets\n  mallbots topology --check",
+		Args:    cobra.NoArgs,
+	}
+	c.Flags().BoolVar(&check, "check", false, "verify against the broker that every exchange and queue exists")
+	s := bindSettings(c, "service", "delivery-limit", "amqp-url", "log-format", "log-level")
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, err := s.resolve()
+		if err != nil {
+			return err
+		}
+		services, err := wireServices(cfg.Services, wiring{})
+		if err != nil {
+			return err
+		}
+		t := topologyOf(services, cfg.Broker.DeliveryLimit)
+		if err := t.Write(cmd.OutOrStdout()); err != nil {
+			return err
+		}
+		if !check {
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), cfgTimeout(cfg.Broker.ConnectTimeout))
+		defer cancel()
+		conn, err := messaging.Dial(ctx, cfg.AMQPURL, newLogger(cfg, cmd.ErrOrStderr()))
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		missing, err := t.Check(conn.Connection())
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			for _, m := range missing {
+				fmt.Fprintf(cmd.ErrOrStderr(), "missing on the broker: %s\n", m)
+			}
+			return fmt.Errorf("%d of the topology's exchanges and queues are missing; start `mallbots serve` to declare them", len(missing))
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "\nbroker check: all %d exchanges and %d queues exist\n", len(t.Exchanges), len(t.Queues))
+		return nil
+	}
+	return c
+}
