@@ -78,7 +78,10 @@ Each service owns its PostgreSQL schema and talks to the others only through
 events on RabbitMQ, published through a transactional outbox.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		// Runnable, so that cobra validates its arguments and reports an
+		// unknown command instead of printing the help and succeeding.
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -50,6 +50,7 @@ type Relay struct {
 	ch       *amqp.Channel
 	returns  chan amqp.Return
 	declared map[string]bool
+	started  bool
 }
 
 // RelayConfig tunes a Relay.
@@ -159,6 +160,15 @@ type envelope struct {
 // another process holds the service's relay lock or nothing is pending.
 func (r *Relay) RelayBatch(ctx context.Context) (int, error) {
 	start := time.Now()
+	if !r.started {
+		// The zero offset is committed on its own: written inside the batch
+		// transaction it would give that transaction an ID, and
+		// pg_snapshot_xmin would then hide every row committed after it.
+		if _, err := r.pool.Exec(ctx, "INSERT INTO "+offsetsTable(r.service)+" (consumer_group, offset_acked, last_processed_transaction_id) VALUES ($1, 0, '0') ON CONFLICT DO NOTHING", RelayGroup); err != nil {
+			return 0, fmt.Errorf("initialise relay offset: %w", err)
+		}
+		r.started = true
+	}
 	tx, err := r.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return 0, fmt.Errorf("begin: %w", err)
@@ -178,10 +188,6 @@ func (r *Relay) RelayBatch(ctx context.Context) (int, error) {
 	var offsetAcked int64
 	var lastTx string
 	err = tx.QueryRow(ctx, "SELECT offset_acked, last_processed_transaction_id::text FROM "+offsetsTable(r.service)+" WHERE consumer_group = $1", RelayGroup).Scan(&offsetAcked, &lastTx)
-	if errors.Is(err, pgx.ErrNoRows) {
-		offsetAcked, lastTx = 0, "0"
-		_, err = tx.Exec(ctx, "INSERT INTO "+offsetsTable(r.service)+" (consumer_group, offset_acked, last_processed_transaction_id) VALUES ($1, 0, '0') ON CONFLICT DO NOTHING", RelayGroup)
-	}
 	if err != nil {
 		return 0, fmt.Errorf("read relay offset: %w", err)
 	}

@@ -169,3 +169,47 @@ func (t Topology) Write(w io.Writer) error {
 	}
 	return tw.Flush()
 }
+
+// Check verifies with passive declares on conn that every exchange and queue
+// of t exists, and returns the missing ones ("exchange X", "queue Y").
+// Passive declares cannot see bindings; the management API can.
+func (t Topology) Check(conn *amqp.Connection) ([]string, error) {
+	var missing []string
+	// A failed passive declare closes its channel, so each check gets one.
+	exists := func(declare func(ch *amqp.Channel) error) (bool, error) {
+		ch, err := conn.Channel()
+		if err != nil {
+			return false, fmt.Errorf("open channel: %w", err)
+		}
+		defer ch.Close()
+		err = declare(ch)
+		if amqpErr, ok := err.(*amqp.Error); ok && amqpErr.Code == amqp.NotFound {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	for _, e := range t.Exchanges {
+		ok, err := exists(func(ch *amqp.Channel) error {
+			return ch.ExchangeDeclarePassive(e.Name, e.Kind, true, false, false, false, nil)
+		})
+		if err != nil && !ok {
+			return nil, fmt.Errorf("check exchange %s: %w", e.Name, err)
+		}
+		if !ok {
+			missing = append(missing, "exchange "+e.Name)
+		}
+	}
+	for _, q := range t.Queues {
+		ok, err := exists(func(ch *amqp.Channel) error {
+			_, err := ch.QueueDeclarePassive(q.Name, true, false, false, false, q.Arguments())
+			return err
+		})
+		if err != nil && !ok {
+			return nil, fmt.Errorf("check queue %s: %w", q.Name, err)
+		}
+		if !ok {
+			missing = append(missing, "queue "+q.Name)
+		}
+	}
+	return missing, nil
+}
