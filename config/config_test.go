@@ -1,0 +1,77 @@
+package config_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mallbots/mallbots/config"
+)
+
+func TestDefaultIsValid(t *testing.T) {
+	if err := config.Default().Validate(); err != nil {
+		t.Fatalf("defaults must be valid: %v", err)
+	}
+}
+
+func TestValidateReportsEveryProblemWithoutPasswords(t *testing.T) {
+	c := config.Default()
+	c.DatabaseURL = "mysql://root:hunter2@db/x"
+	c.AMQPURL = "http://guest:hunter2@mq/"
+	c.HTTPAddr = "8080"
+	c.LogFormat = "xml"
+	c.Retry.Multiplier = 0.5
+	c.Relay.BatchSize = 0
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("invalid config accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{"MALLBOTS_DATABASE_URL", "MALLBOTS_AMQP_URL", "MALLBOTS_HTTP_ADDR", "MALLBOTS_LOG_FORMAT", "multiplier", "batch size"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "hunter2") {
+		t.Errorf("error leaks a password:\n%s", msg)
+	}
+}
+
+func TestApplyEnvSkipsFlagsAndReportsMalformedValues(t *testing.T) {
+	c := config.Default()
+	env := map[string]string{
+		"MALLBOTS_HTTP_ADDR":         ":9090",
+		"MALLBOTS_SERVICES":          "stores, baskets",
+		"MALLBOTS_RETRY_MAX_ELAPSED": "1m",
+		"MALLBOTS_AMQP_URL":          "amqp://from-env/",
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	skip := func(f config.Field) bool { return f.Flag == "amqp-url" } // given as a flag
+	if err := c.ApplyEnv(lookup, skip); err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":9090" || len(c.Services) != 2 || c.Services[1] != "baskets" || c.Retry.MaxElapsedTime.String() != "1m0s" {
+		t.Errorf("env not applied: %+v", c)
+	}
+	if c.AMQPURL != config.Default().AMQPURL {
+		t.Errorf("env overrode a flag: AMQPURL = %q", c.AMQPURL)
+	}
+	env = map[string]string{"MALLBOTS_PREFETCH": "many", "MALLBOTS_HANDLER_TIMEOUT": "soon"}
+	err := c.ApplyEnv(lookup, nil)
+	if err == nil || !strings.Contains(err.Error(), "MALLBOTS_PREFETCH") || !strings.Contains(err.Error(), "MALLBOTS_HANDLER_TIMEOUT") {
+		t.Errorf("malformed values not all reported: %v", err)
+	}
+}
+
+func TestReadmeDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := config.Default()
+	for _, f := range c.Fields() {
+		if !strings.Contains(string(readme), "`"+f.Env+"`") || !strings.Contains(string(readme), "`--"+f.Flag+"`") {
+			t.Errorf("README's configuration table lacks %s / --%s", f.Env, f.Flag)
+		}
+	}
+}
