@@ -1,6 +1,7 @@
 package messaging
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -48,9 +49,17 @@ func newPoisonPublisher(conn *wamqp.ConnectionWrapper, logger *slog.Logger) (*po
 }
 
 // Publish sends msgs to topic (a poison exchange) and waits for the confirms.
+//
+// It publishes with the messages' contexts stripped of their cancellation:
+// Watermill's PoisonQueue middleware hands over the message as the inner
+// Timeout middleware left it, with a context already canceled, and
+// watermill-amqp publishes with msg.Context(), so every poison publish would
+// fail with "context canceled", the delivery would be nacked, requeued and
+// retried until the broker's delivery limit (Watermill issue #636).
 func (p *poisonPublisher) Publish(topic string, msgs ...*message.Message) error {
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for _, m := range msgs {
+		m.SetContext(context.WithoutCancel(m.Context()))
 		m.Metadata.Set(PoisonedAtKey, now)
 		p.logger.Error("message poisoned",
 			"poison_queue", topic,

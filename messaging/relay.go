@@ -192,8 +192,11 @@ func (r *Relay) RelayBatch(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("read relay offset: %w", err)
 	}
 
-	rows, err := tx.Query(ctx, `SELECT "offset", transaction_id::text, payload::text, created_at FROM `+outboxTable(r.service)+`
-		WHERE ((transaction_id = $1::xid8 AND "offset" > $2) OR transaction_id > $1::xid8)
+	// The text column is renamed so that ORDER BY sorts by the xid8 column,
+	// not by its text ("100000" < "99999"), and the row comparison lets the
+	// primary key start at the offset instead of filtering the event log.
+	rows, err := tx.Query(ctx, `SELECT "offset", transaction_id::text AS transaction_id_text, payload::text, created_at FROM `+outboxTable(r.service)+`
+		WHERE (transaction_id, "offset") > ($1::xid8, $2)
 		  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 		ORDER BY transaction_id, "offset"
 		LIMIT $3`, lastTx, offsetAcked, r.cfg.BatchSize)

@@ -15,7 +15,10 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/stores/participating", h.handleListParticipating)
 	mux.HandleFunc("GET /api/stores/{id}", httpapi.Get("store", h.handleGetStore))
 	mux.HandleFunc("PUT /api/stores/{id}/participating", httpapi.Command(h.EnableParticipation))
-	mux.HandleFunc("DELETE /api/stores/{id}/participating", httpapi.Command(h.DisableParticipation))
+	// "DELETE /api/stores/{id}/participating" and "DELETE
+	// /api/stores/products/{id}" conflict the same way (both match
+	// /api/stores/products/participating): one pattern serves the two.
+	mux.HandleFunc("DELETE /api/stores/{a}/{b}", h.handleDisableOrRemove)
 	mux.HandleFunc("PUT /api/stores/{id}/rebrand", httpapi.CommandWithBody(h.handleRebrandStore))
 	mux.HandleFunc("POST /api/stores/{id}/products", httpapi.Create("id", h.handleAddProduct))
 	// "GET /api/stores/{storeId}/products" (catalog) and
@@ -23,7 +26,6 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	// /api/stores/products/products, so ServeMux refuses to register both;
 	// one pattern serves the two and tells them apart.
 	mux.HandleFunc("GET /api/stores/{a}/{b}", h.handleCatalogOrProduct)
-	mux.HandleFunc("DELETE /api/stores/products/{id}", httpapi.Command(h.RemoveProduct))
 	mux.HandleFunc("PUT /api/stores/products/{id}/rebrand", httpapi.CommandWithBody(h.handleRebrandProduct))
 	mux.HandleFunc("PUT /api/stores/products/{id}/increasePrice", httpapi.CommandWithBody(h.handleIncreasePrice))
 	mux.HandleFunc("PUT /api/stores/products/{id}/decreasePrice", httpapi.CommandWithBody(h.handleDecreasePrice))
@@ -162,6 +164,21 @@ func (h *Handlers) handleCatalogOrProduct(w http.ResponseWriter, r *http.Request
 			out = append(out, toProductJSON(p))
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"products": out})
+	default:
+		httpapi.NotFound(w, r)
+	}
+}
+
+// handleDisableOrRemove serves DELETE /api/stores/products/{id} (remove a
+// product) and DELETE /api/stores/{id}/participating (disable participation).
+func (h *Handlers) handleDisableOrRemove(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.PathValue("a") == "products":
+		r.SetPathValue("id", r.PathValue("b"))
+		httpapi.Command(h.RemoveProduct)(w, r)
+	case r.PathValue("b") == "participating":
+		r.SetPathValue("id", r.PathValue("a"))
+		httpapi.Command(h.DisableParticipation)(w, r)
 	default:
 		httpapi.NotFound(w, r)
 	}

@@ -1,0 +1,148 @@
+package baskets_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/mallbots/mallbots/domain"
+	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/handlers/baskets"
+)
+
+// call is one cache write as the fake saw it.
+type call struct {
+	method string
+	args   []any
+}
+
+// fakeCache records every write it receives, in order, and answers with err.
+type fakeCache struct {
+	calls []call
+	err   error
+}
+
+func (f *fakeCache) record(method string, args ...any) error {
+	f.calls = append(f.calls, call{method, args})
+	return f.err
+}
+
+func (f *fakeCache) SetStoreName(_ context.Context, id, name string, version int64) error {
+	return f.record("SetStoreName", id, name, version)
+}
+
+func (f *fakeCache) AddProduct(_ context.Context, id, storeID, name string, price, version int64) error {
+	return f.record("AddProduct", id, storeID, name, price, version)
+}
+
+func (f *fakeCache) SetProductName(_ context.Context, id, name string, version int64) error {
+	return f.record("SetProductName", id, name, version)
+}
+
+func (f *fakeCache) SetProductPrice(_ context.Context, id string, price, version int64) error {
+	return f.record("SetProductPrice", id, price, version)
+}
+
+func (f *fakeCache) RemoveProduct(_ context.Context, id, storeID string, version int64) error {
+	return f.record("RemoveProduct", id, storeID, version)
+}
+
+func (f *fakeCache) AddCustomer(_ context.Context, id string, enabled bool, version int64) error {
+	return f.record("AddCustomer", id, enabled, version)
+}
+
+func (f *fakeCache) SetCustomerEnabled(_ context.Context, id string, enabled bool, version int64) error {
+	return f.record("SetCustomerEnabled", id, enabled, version)
+}
+
+const (
+	storeID    = "00000000-0000-4000-8000-00000000000a"
+	productID  = "00000000-0000-4000-8000-00000000000b"
+	customerID = "00000000-0000-4000-8000-00000000000c"
+)
+
+// consumerCase is one consumer fed one event, with the cache write it must
+// make.
+type consumerCase struct {
+	name    string
+	consume func(context.Context) error
+	want    call
+}
+
+// consumers lists every consumer of h.
+func consumers(h *baskets.Handlers) []consumerCase {
+	return []consumerCase{
+		{"OnStoreCreated", func(ctx context.Context) error {
+			return h.OnStoreCreated(ctx, events.StoreCreated{StoreID: storeID, Name: "Waffles", Location: "Level 1", Version: 1})
+		}, call{"SetStoreName", []any{storeID, "Waffles", int64(1)}}},
+		{"OnStoreRebranded", func(ctx context.Context) error {
+			return h.OnStoreRebranded(ctx, events.StoreRebranded{StoreID: storeID, Name: "Crêpes", Version: 4})
+		}, call{"SetStoreName", []any{storeID, "Crêpes", int64(4)}}},
+		{"OnProductAdded", func(ctx context.Context) error {
+			return h.OnProductAdded(ctx, events.ProductAdded{ProductID: productID, StoreID: storeID, Name: "Syrup",
+				Description: "maple", SKU: "S-1", Price: 499, Version: 1})
+		}, call{"AddProduct", []any{productID, storeID, "Syrup", int64(499), int64(1)}}},
+		{"OnProductRebranded", func(ctx context.Context) error {
+			return h.OnProductRebranded(ctx, events.ProductRebranded{ProductID: productID, StoreID: storeID, Name: "Golden syrup",
+				Description: "cane", Version: 2})
+		}, call{"SetProductName", []any{productID, "Golden syrup", int64(2)}}},
+		{"OnProductPriceIncreased", func(ctx context.Context) error {
+			return h.OnProductPriceIncreased(ctx, events.ProductPriceIncreased{ProductID: productID, StoreID: storeID, Delta: 100, Price: 599, Version: 3})
+		}, call{"SetProductPrice", []any{productID, int64(599), int64(3)}}},
+		{"OnProductPriceDecreased", func(ctx context.Context) error {
+			return h.OnProductPriceDecreased(ctx, events.ProductPriceDecreased{ProductID: productID, StoreID: storeID, Delta: 50, Price: 549, Version: 4})
+		}, call{"SetProductPrice", []any{productID, int64(549), int64(4)}}},
+		{"OnProductRemoved", func(ctx context.Context) error {
+			return h.OnProductRemoved(ctx, events.ProductRemoved{ProductID: productID, StoreID: storeID, Version: 5})
+		}, call{"RemoveProduct", []any{productID, storeID, int64(5)}}},
+		{"OnCustomerRegistered", func(ctx context.Context) error {
+			return h.OnCustomerRegistered(ctx, events.CustomerRegistered{CustomerID: customerID, Name: "Ada", SmsNumber: "5551234567", Enabled: true, Version: 1})
+		}, call{"AddCustomer", []any{customerID, true, int64(1)}}},
+		{"OnCustomerEnabled", func(ctx context.Context) error {
+			return h.OnCustomerEnabled(ctx, events.CustomerEnabled{CustomerID: customerID, Version: 3})
+		}, call{"SetCustomerEnabled", []any{customerID, true, int64(3)}}},
+		{"OnCustomerDisabled", func(ctx context.Context) error {
+			return h.OnCustomerDisabled(ctx, events.CustomerDisabled{CustomerID: customerID, Version: 2})
+		}, call{"SetCustomerEnabled", []any{customerID, false, int64(2)}}},
+	}
+}
+
+func TestConsumersPassTheEventThrough(t *testing.T) {
+	cache := &fakeCache{}
+	for _, tt := range consumers(baskets.New(cache)) {
+		t.Run(tt.name, func(t *testing.T) {
+			cache.calls = nil
+			if err := tt.consume(context.Background()); err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			if want := []call{tt.want}; !reflect.DeepEqual(cache.calls, want) {
+				t.Errorf("cache writes = %v, want %v", cache.calls, want)
+			}
+		})
+	}
+}
+
+func TestConsumersReturnTheCacheError(t *testing.T) {
+	// The router tells a transient not-found from a permanent failure by the
+	// error's kind, so the consumer must keep it.
+	notYet := fmt.Errorf("%w: product %s is not in the baskets catalog cache yet", domain.ErrNotFound, productID)
+	cache := &fakeCache{err: notYet}
+	for _, tt := range consumers(baskets.New(cache)) {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.consume(context.Background()); !errors.Is(err, domain.ErrNotFound) {
+				t.Errorf("err = %v, want it to wrap domain.ErrNotFound", err)
+			}
+		})
+	}
+}
+
+func TestServiceIdentity(t *testing.T) {
+	if baskets.Service != "baskets" {
+		t.Errorf("Service = %q", baskets.Service)
+	}
+	if len(baskets.Publishes) != 0 {
+		t.Errorf("Publishes = %v, want none until the basket aggregate exists", baskets.Publishes)
+	}
+}

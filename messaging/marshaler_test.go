@@ -1,0 +1,174 @@
+package messaging_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mallbots/mallbots/messaging"
+)
+
+func TestMarshalerUnmarshal(t *testing.T) {
+	t.Parallel()
+	h := messaging.Handler{Service: "shop", Name: "shop.OnA", Topic: "shop.A", Handle: nopHandle}
+	const id = "01900000-0000-7000-8000-000000000001"
+	tests := []struct {
+		name     string
+		delivery amqp.Delivery
+		wantUUID string
+		wantMeta map[string]string
+		// wantProblem is part of the decode error recorded; "" for none.
+		wantProblem string
+		// wantInvalid is part of the permanent error Validate returns; "" for valid.
+		wantInvalid string
+	}{
+		{
+			name: "string headers become metadata",
+			delivery: amqp.Delivery{MessageId: "ignored", Body: []byte(`{}`), Headers: amqp.Table{
+				messaging.MessageIDKey: id, messaging.NameKey: "shop.A", messaging.CorrelationIDKey: "c1",
+			}},
+			wantUUID: id,
+			wantMeta: map[string]string{messaging.NameKey: "shop.A", messaging.CorrelationIDKey: "c1"},
+		},
+		{
+			name: "x-delivery-count becomes delivery_count",
+			delivery: amqp.Delivery{Headers: amqp.Table{
+				messaging.MessageIDKey: id, messaging.NameKey: "shop.A", "x-delivery-count": int64(3),
+			}},
+			wantUUID: id,
+			wantMeta: map[string]string{messaging.DeliveryCountKey: "3"},
+		},
+		{
+			name: "table header is a decode error",
+			delivery: amqp.Delivery{Headers: amqp.Table{
+				messaging.MessageIDKey: id, messaging.NameKey: "shop.A", "trace": amqp.Table{"hop": "a"},
+			}},
+			wantUUID: id, wantMeta: map[string]string{messaging.NameKey: "shop.A"},
+			wantProblem: "header trace is a table", wantInvalid: "undecodable message",
+		},
+		{
+			name: "x-death array header is a decode error",
+			delivery: amqp.Delivery{Headers: amqp.Table{
+				messaging.MessageIDKey: id, messaging.NameKey: "shop.A",
+				"x-death": []any{amqp.Table{"count": int64(1), "queue": "q"}},
+			}},
+			wantUUID: id, wantProblem: "header x-death is an array", wantInvalid: "undecodable message",
+		},
+		{
+			name: "number header is a decode error",
+			delivery: amqp.Delivery{Headers: amqp.Table{
+				messaging.MessageIDKey: id, messaging.NameKey: "shop.A", "retries": int32(2),
+			}},
+			wantUUID: id, wantProblem: "header retries is a number (2)", wantInvalid: "undecodable message",
+		},
+		{
+			name:        "non-string message_id is a decode error",
+			delivery:    amqp.Delivery{Headers: amqp.Table{messaging.MessageIDKey: int64(7), messaging.NameKey: "shop.A"}},
+			wantUUID:    "",
+			wantProblem: "header message_id is a number (7)", wantInvalid: "undecodable message",
+		},
+		{
+			name:     "message_id property when the header is missing",
+			delivery: amqp.Delivery{MessageId: id, Headers: amqp.Table{messaging.NameKey: "shop.A"}},
+			wantUUID: id,
+		},
+		{
+			name:        "no message ID at all gives an empty UUID",
+			delivery:    amqp.Delivery{Headers: amqp.Table{messaging.NameKey: "shop.A"}},
+			wantUUID:    "",
+			wantInvalid: "no UUID",
+		},
+		{
+			name:        "no name",
+			delivery:    amqp.Delivery{Headers: amqp.Table{messaging.MessageIDKey: id}},
+			wantUUID:    id,
+			wantInvalid: "no name header",
+		},
+		{
+			name:        "another event's name",
+			delivery:    amqp.Delivery{Headers: amqp.Table{messaging.MessageIDKey: id, messaging.NameKey: "shop.B"}},
+			wantUUID:    id,
+			wantInvalid: `unknown event "shop.B"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg, err := messaging.Marshaler{}.Unmarshal(tt.delivery)
+			if err != nil || msg == nil {
+				t.Fatalf("Unmarshal = %v, %v; it must never fail", msg, err)
+			}
+			if msg.UUID != tt.wantUUID {
+				t.Errorf("UUID = %q, want %q", msg.UUID, tt.wantUUID)
+			}
+			if string(msg.Payload) != string(tt.delivery.Body) {
+				t.Errorf("payload = %q, want %q", msg.Payload, tt.delivery.Body)
+			}
+			for k, v := range tt.wantMeta {
+				if got := msg.Metadata.Get(k); got != v {
+					t.Errorf("metadata %s = %q, want %q", k, got, v)
+				}
+			}
+			if _, ok := msg.Metadata[messaging.MessageIDKey]; ok {
+				t.Errorf("message_id is copied to metadata; it belongs in the UUID")
+			}
+			problem := msg.Metadata.Get(messaging.DecodeErrorKey)
+			if tt.wantProblem == "" && problem != "" || !strings.Contains(problem, tt.wantProblem) {
+				t.Errorf("decode error = %q, want %q", problem, tt.wantProblem)
+			}
+			err = messaging.Validate(h, msg)
+			switch {
+			case tt.wantInvalid == "" && err != nil:
+				t.Errorf("Validate = %v, want nil", err)
+			case tt.wantInvalid != "" && (err == nil || !messaging.IsPermanent(err) || !strings.Contains(err.Error(), tt.wantInvalid)):
+				t.Errorf("Validate = %v (permanent=%v), want a permanent error containing %q", err, messaging.IsPermanent(err), tt.wantInvalid)
+			}
+		})
+	}
+}
+
+func TestMarshalerMarshal(t *testing.T) {
+	t.Parallel()
+	const id = "01900000-0000-7000-8000-000000000002"
+	msg := message.NewMessage(id, []byte(`{"seq":1}`))
+	msg.Metadata.Set(messaging.NameKey, "shop.A")
+	msg.Metadata.Set(messaging.CorrelationIDKey, "c1")
+	msg.Metadata.Set(messaging.DecodeErrorKey, "header trace is a table")
+
+	pub, err := messaging.Marshaler{}.Marshal(msg)
+	if err != nil {
+		t.Fatalf("Marshal: %v", err)
+	}
+	if pub.Headers[messaging.MessageIDKey] != id || pub.MessageId != id {
+		t.Errorf("message_id header %v and MessageId %q, want both %q", pub.Headers[messaging.MessageIDKey], pub.MessageId, id)
+	}
+	if pub.DeliveryMode != amqp.Persistent {
+		t.Errorf("delivery mode = %d, want persistent", pub.DeliveryMode)
+	}
+	if pub.ContentType != "application/json" {
+		t.Errorf("content type = %q, want application/json", pub.ContentType)
+	}
+	if string(pub.Body) != `{"seq":1}` {
+		t.Errorf("body = %q", pub.Body)
+	}
+	if pub.Headers[messaging.NameKey] != "shop.A" || pub.Headers[messaging.CorrelationIDKey] != "c1" {
+		t.Errorf("headers = %v, want the metadata copied", pub.Headers)
+	}
+	if _, ok := pub.Headers[messaging.DecodeErrorKey]; ok {
+		t.Errorf("the internal decode-error key leaked into the headers: %v", pub.Headers)
+	}
+	if err := pub.Headers.Validate(); err != nil {
+		t.Errorf("headers are not a valid AMQP table: %v", err)
+	}
+
+	// What Marshal writes, Unmarshal reads back unchanged.
+	back, err := messaging.Marshaler{}.Unmarshal(amqp.Delivery{Headers: pub.Headers, MessageId: pub.MessageId, Body: pub.Body})
+	if err != nil {
+		t.Fatalf("Unmarshal: %v", err)
+	}
+	if back.UUID != id || back.Metadata.Get(messaging.NameKey) != "shop.A" || back.Metadata.Get(messaging.CorrelationIDKey) != "c1" ||
+		back.Metadata.Get(messaging.DecodeErrorKey) != "" || len(back.Metadata) != 2 {
+		t.Errorf("round trip gave UUID %q metadata %v", back.UUID, back.Metadata)
+	}
+}
