@@ -211,7 +211,7 @@ func relayedAll(t *testing.T, db *postgres.DB, svc string) bool {
 // other tests' transactions run.
 func awaitRelayable(t *testing.T, db *postgres.DB, svc string, n int) {
 	t.Helper()
-	testkit.Eventually(t, 30*time.Second, fmt.Sprintf("%d outbox rows of %s are relayable", n, svc), func() bool {
+	testkit.Eventually(t, 60*time.Second, fmt.Sprintf("%d outbox rows of %s are relayable", n, svc), func() bool {
 		return count(t, db, "SELECT count(*) FROM "+table(svc, "watermill_outbox")+
 			" WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())") == n
 	})

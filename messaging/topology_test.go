@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+
 	"github.com/mallbots/mallbots/internal/testkit"
 	"github.com/mallbots/mallbots/messaging"
 )
@@ -92,9 +94,23 @@ func TestTopologyDeclaresWhatItPlans(t *testing.T) {
 		}
 	}
 
+	conn, err := amqp.Dial(testkit.AMQPURL)
+	if err != nil {
+		t.Fatalf("dial RabbitMQ: %v", err)
+	}
+	defer conn.Close()
+	if missing, err := top.Check(conn); err != nil || len(missing) != 0 {
+		t.Errorf("Check after Declare = %q, %v; want nothing missing", missing, err)
+	}
+	other := messaging.Plan(twoHandlers(testkit.Name("svc")), 20) // never declared
+	missing, err := other.Check(conn)
+	if err != nil || len(missing) != len(other.Exchanges)+len(other.Queues) {
+		t.Errorf("Check of an undeclared topology = %q, %v; want every exchange and queue missing", missing, err)
+	}
+
 	// A queue cannot change its arguments: re-declaring with another delivery
 	// limit fails with advice rather than silently keeping the old one.
-	err := messaging.Plan(twoHandlers(svc), 21).Declare(rabbit(t))
+	err = messaging.Plan(twoHandlers(svc), 21).Declare(rabbit(t))
 	if err == nil || !strings.Contains(err.Error(), "drain and delete it") {
 		t.Errorf("Declare with another delivery limit = %v, want the drain-and-delete advice", err)
 	}
