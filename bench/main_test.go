@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -25,6 +26,10 @@ func TestMain(m *testing.M) {
 	// Our connections carry this application_name, so the sampler can tell
 	// other sessions on the same PostgreSQL cluster from ours.
 	_ = os.Setenv("PGAPPNAME", appName)
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		os.Exit(m.Run()) // no benchmarks requested: nothing to sample or print
+	}
 	stop := sampleClusterActivity()
 	code := m.Run()
 	activity := stop()
@@ -109,7 +114,7 @@ func pacedRate() int       { return envInt("MALLBOTS_BENCH_RATE", 1000) }
 func writers() int         { return envInt("MALLBOTS_BENCH_WRITERS", 4) }
 func prefetch(def int) int { return envInt("MALLBOTS_BENCH_PREFETCH", def) }
 func lowRate() int         { return envInt("MALLBOTS_BENCH_LOW_RATE", 200) }
-func rounds() int          { return envInt("MALLBOTS_BENCH_ROUNDS", 3) }
+func rounds() int          { return envInt("MALLBOTS_BENCH_ROUNDS", 5) }
 func enforce() bool        { return os.Getenv("MALLBOTS_BENCH_ENFORCE") == "true" }
 
 // summaryRow is one figure of the final table.

@@ -385,16 +385,16 @@ func metricValue(reg *prometheus.Registry, name string) (sum float64, count uint
 
 // pipelineResult is the outcome of one runPipeline.
 type pipelineResult struct {
-	n                     int
-	firstCommit, lastCmt  time.Time
-	firstHandled, lastHnd time.Time
-	handled, inHandler    []time.Duration // commit → consumer commit / handler run
-	early                 int             // handled before the producer noted its commit
-	relayBatches          uint64
-	relayRows             float64
-	relayBatchTime        float64
-	consumerTime          float64
-	consumerCount         uint64
+	n                         int
+	firstCommit, lastCommit   time.Time
+	firstHandled, lastHandled time.Time
+	handled, inHandler        []time.Duration // commit → consumer commit / handler run
+	early                     int             // handled before the producer noted its commit
+	relayBatches              uint64
+	relayRows                 float64
+	relayBatchTime            float64
+	consumerTime              float64
+	consumerCount             uint64
 }
 
 // warmUp is how many events go through the pipeline before measuring.
@@ -521,7 +521,7 @@ func runPipeline(b *testing.B, e *benchEnv, n, perSecond int) pipelineResult {
 	}
 
 	res := pipelineResult{
-		n: n, firstCommit: first, lastCmt: last,
+		n: n, firstCommit: first, lastCommit: last,
 		relayRows:      relayRows1 - relayRows0,
 		relayBatches:   batches1 - batches0,
 		relayBatchTime: batchTime1 - batchTime0,
@@ -538,13 +538,13 @@ func runPipeline(b *testing.B, e *benchEnv, n, perSecond int) pipelineResult {
 		res.handled = append(res.handled, time.Duration(max(0, h-c)))
 		res.inHandler = append(res.inHandler, time.Duration(max(0, f-c)))
 	}
-	res.firstHandled, res.lastHnd = tr.base.Add(time.Duration(fh)), tr.base.Add(time.Duration(lh))
+	res.firstHandled, res.lastHandled = tr.base.Add(time.Duration(fh)), tr.base.Add(time.Duration(lh))
 	return res
 }
 
 func (r pipelineResult) report(t *table, e *benchEnv) {
 	lat, fn := summarise(r.handled), summarise(r.inHandler)
-	t.metric("handled end to end", rate(r.n, r.lastHnd.Sub(r.firstCommit)), "events/s",
+	t.metric("handled end to end", rate(r.n, r.lastHandled.Sub(r.firstCommit)), "events/s",
 		"first commit → last consumer commit")
 	t.metric("commit → handled p50", ms(lat.p50), "p50_ms", "producer commit returned → consumer tx (inbox+effect) committed")
 	t.metric("commit → handled p90", ms(lat.p90), "p90_ms", "")
@@ -578,7 +578,7 @@ func pacedRun(b *testing.B, e *benchEnv, n, perSecond int, withTarget bool) {
 			all.inHandler = append(all.inHandler, r.inHandler...)
 		}
 	}
-	t.metric("producer commit rate achieved", rate(all.n-1, all.lastCmt.Sub(all.firstCommit)), "commit_events/s",
+	t.metric("producer commit rate achieved", rate(all.n-1, all.lastCommit.Sub(all.firstCommit)), "commit_events/s",
 		fmt.Sprintf("target %d/s, 1 event per tx, %d writers", perSecond, writers()))
 	all.report(t, e)
 	if withTarget {
@@ -604,9 +604,9 @@ func BenchmarkPipelineLatency(b *testing.B) {
 		for i := range b.N {
 			r := runPipeline(b, e, n, 0)
 			if i == b.N-1 {
-				t.metric("producer commit rate (flat out)", rate(r.n-1, r.lastCmt.Sub(r.firstCommit)), "commit_events/s",
+				t.metric("producer commit rate (flat out)", rate(r.n-1, r.lastCommit.Sub(r.firstCommit)), "commit_events/s",
 					fmt.Sprintf("1 event per tx, %d writers", writers()))
-				t.metric("consumer rate", rate(r.n-1, r.lastHnd.Sub(r.firstHandled)), "consumer_events/s", "first → last consumer commit")
+				t.metric("consumer rate", rate(r.n-1, r.lastHandled.Sub(r.firstHandled)), "consumer_events/s", "first → last consumer commit")
 				r.report(t, e)
 			}
 		}
