@@ -1,36 +1,13 @@
 package customer_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/customer"
+	"github.com/mallbots/mallbots/internal/domaintest"
 )
-
-// assertErr fails unless err is nil when sentinel is nil, or else matches
-// sentinel and kind with errors.Is and no other error kind.
-func assertErr(t *testing.T, err, sentinel, kind error) {
-	t.Helper()
-	if sentinel == nil {
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("got nil error, want %v", sentinel)
-	}
-	if !errors.Is(err, sentinel) {
-		t.Errorf("error %q does not match sentinel %q", err, sentinel)
-	}
-	for _, k := range []error{domain.ErrInvalid, domain.ErrNotFound, domain.ErrConflict} {
-		if got, want := errors.Is(err, k), k == kind; got != want {
-			t.Errorf("errors.Is(%q, %v) = %t, want %t", err, k, got, want)
-		}
-	}
-}
 
 func TestNew(t *testing.T) {
 	tests := []struct {
@@ -63,7 +40,7 @@ func TestNew(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := customer.New(tt.id, tt.cName, tt.sms)
-			assertErr(t, err, tt.wantErr, tt.wantKind)
+			domaintest.AssertErr(t, err, tt.wantErr, tt.wantKind)
 			if tt.wantErr != nil {
 				if c != nil {
 					t.Errorf("got customer %+v with error, want nil", c)
@@ -127,7 +104,7 @@ func TestChangeSmsNumber(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertErr(t, c.ChangeSmsNumber(tt.number), tt.wantErr, tt.wantKind)
+			domaintest.AssertErr(t, c.ChangeSmsNumber(tt.number), tt.wantErr, tt.wantKind)
 			if c.SmsNumber() != tt.wantSms {
 				t.Errorf("SmsNumber() = %q, want %q", c.SmsNumber(), tt.wantSms)
 			}
@@ -175,7 +152,7 @@ func TestEnableDisable(t *testing.T) {
 				} else {
 					err = c.Disable()
 				}
-				assertErr(t, err, st.wantErr, st.wantKind)
+				domaintest.AssertErr(t, err, st.wantErr, st.wantKind)
 				if c.Enabled() != st.wantEnabled {
 					t.Errorf("step %d: Enabled() = %t, want %t", i, c.Enabled(), st.wantEnabled)
 				}
@@ -196,7 +173,7 @@ func TestAuthorize(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := customer.Rehydrate("c1", "Ada", "5551234567", tt.enabled, 3)
-			assertErr(t, c.Authorize(), tt.wantErr, tt.wantKind)
+			domaintest.AssertErr(t, c.Authorize(), tt.wantErr, tt.wantKind)
 			if c.Enabled() != tt.enabled {
 				t.Errorf("Authorize changed Enabled() to %t", c.Enabled())
 			}
@@ -209,9 +186,9 @@ func TestAuthorizeFollowsDisableAndEnable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertErr(t, c.Authorize(), nil, nil)
-	assertErr(t, c.Disable(), nil, nil)
-	assertErr(t, c.Authorize(), customer.ErrNotAuthorized, domain.ErrConflict)
-	assertErr(t, c.Enable(), nil, nil)
-	assertErr(t, c.Authorize(), nil, nil)
+	domaintest.AssertErr(t, c.Authorize(), nil, nil)
+	domaintest.AssertErr(t, c.Disable(), nil, nil)
+	domaintest.AssertErr(t, c.Authorize(), customer.ErrNotAuthorized, domain.ErrConflict)
+	domaintest.AssertErr(t, c.Enable(), nil, nil)
+	domaintest.AssertErr(t, c.Authorize(), nil, nil)
 }

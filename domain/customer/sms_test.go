@@ -6,6 +6,7 @@ import (
 
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/customer"
+	"github.com/mallbots/mallbots/internal/domaintest"
 )
 
 func TestValidateSmsNumberAccepts(t *testing.T) {
@@ -67,7 +68,7 @@ func TestValidateSmsNumberRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.number, func(t *testing.T) {
 			err := customer.ValidateSmsNumber(tt.number)
-			assertErr(t, err, customer.ErrInvalidSmsNumber, domain.ErrInvalid)
+			domaintest.AssertErr(t, err, customer.ErrInvalidSmsNumber, domain.ErrInvalid)
 			if want := "invalid: " + tt.wantMsg; err.Error() != want {
 				t.Errorf("error = %q, want %q", err, want)
 			}

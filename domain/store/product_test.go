@@ -7,6 +7,7 @@ import (
 
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/store"
+	"github.com/mallbots/mallbots/internal/domaintest"
 )
 
 func TestNewProduct(t *testing.T) {
@@ -82,7 +83,7 @@ func TestNewProduct(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := tt.in
 			p, err := store.NewProduct(in.id, in.storeID, in.name, in.description, in.sku, in.price)
-			assertErr(t, err, tt.wantErr, tt.wantKind)
+			domaintest.AssertErr(t, err, tt.wantErr, tt.wantKind)
 			if tt.wantErr != nil {
 				if p != nil {
 					t.Errorf("got product %+v with error, want nil", p)
@@ -139,7 +140,7 @@ func TestProductRebrand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProduct(t, 500)
-			assertErr(t, p.Rebrand(tt.newName, tt.newDesc), tt.wantErr, tt.wantKind)
+			domaintest.AssertErr(t, p.Rebrand(tt.newName, tt.newDesc), tt.wantErr, tt.wantKind)
 			if p.Name() != tt.wantName || p.Description() != tt.wantDesc {
 				t.Errorf("got name %q description %q, want %q %q", p.Name(), p.Description(), tt.wantName, tt.wantDesc)
 			}
@@ -173,7 +174,7 @@ func TestIncreasePrice(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProduct(t, tt.price)
 			err := p.IncreasePrice(tt.delta)
-			assertErr(t, err, tt.wantErr, tt.wantKind)
+			domaintest.AssertErr(t, err, tt.wantErr, tt.wantKind)
 			if err != nil && !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error %q does not contain %q", err, tt.wantMsg)
 			}
@@ -211,7 +212,7 @@ func TestDecreasePrice(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProduct(t, tt.price)
 			err := p.DecreasePrice(tt.delta)
-			assertErr(t, err, tt.wantErr, tt.wantKind)
+			domaintest.AssertErr(t, err, tt.wantErr, tt.wantKind)
 			if err != nil && !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error %q does not contain %q", err, tt.wantMsg)
 			}

@@ -1,36 +1,13 @@
 package store_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/store"
+	"github.com/mallbots/mallbots/internal/domaintest"
 )
-
-// assertErr fails unless err is nil when sentinel is nil, or else matches
-// sentinel and kind with errors.Is and no other error kind.
-func assertErr(t *testing.T, err, sentinel, kind error) {
-	t.Helper()
-	if sentinel == nil {
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("got nil error, want %v", sentinel)
-	}
-	if !errors.Is(err, sentinel) {
-		t.Errorf("error %q does not match sentinel %q", err, sentinel)
-	}
-	for _, k := range []error{domain.ErrInvalid, domain.ErrNotFound, domain.ErrConflict} {
-		if got, want := errors.Is(err, k), k == kind; got != want {
-			t.Errorf("errors.Is(%q, %v) = %t, want %t", err, k, got, want)
-		}
-	}
-}
 
 func TestNew(t *testing.T) {
 	tests := []struct {
@@ -69,7 +46,7 @@ func TestNew(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := store.New(tt.id, tt.sName, tt.location)
-			assertErr(t, err, tt.wantErr, tt.wantKind)
+			domaintest.AssertErr(t, err, tt.wantErr, tt.wantKind)
 			if tt.wantErr != nil {
 				if s != nil {
 					t.Errorf("got store %+v with error, want nil", s)
@@ -131,7 +108,7 @@ func TestRebrand(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertErr(t, s.Rebrand(tt.newName), tt.wantErr, tt.wantKind)
+			domaintest.AssertErr(t, s.Rebrand(tt.newName), tt.wantErr, tt.wantKind)
 			if s.Name() != tt.wantName {
 				t.Errorf("Name() = %q, want %q", s.Name(), tt.wantName)
 			}
@@ -184,7 +161,7 @@ func TestParticipation(t *testing.T) {
 				} else {
 					err = s.DisableParticipation()
 				}
-				assertErr(t, err, st.wantErr, st.wantKind)
+				domaintest.AssertErr(t, err, st.wantErr, st.wantKind)
 				if s.Participating() != st.wantParticipating {
 					t.Errorf("step %d: Participating() = %t, want %t", i, s.Participating(), st.wantParticipating)
 				}
@@ -194,8 +171,8 @@ func TestParticipation(t *testing.T) {
 }
 
 func TestParticipationRulesApplyToRehydratedStores(t *testing.T) {
-	assertErr(t, store.Rehydrate("s1", "Shop", "L1", true, 3).EnableParticipation(),
+	domaintest.AssertErr(t, store.Rehydrate("s1", "Shop", "L1", true, 3).EnableParticipation(),
 		store.ErrAlreadyParticipating, domain.ErrConflict)
-	assertErr(t, store.Rehydrate("s1", "Shop", "L1", false, 3).DisableParticipation(),
+	domaintest.AssertErr(t, store.Rehydrate("s1", "Shop", "L1", false, 3).DisableParticipation(),
 		store.ErrNotParticipating, domain.ErrConflict)
 }
