@@ -16,6 +16,9 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
+// batchTimeout bounds one relay batch, read to offset commit.
+const batchTimeout = 30 * time.Second
+
 // RelayGroup is the watermill-sql consumer group under which the relay keeps
 // its position in a service's outbox offsets table.
 const RelayGroup = "relay"
@@ -130,8 +133,12 @@ func (r *Relay) Run(ctx context.Context) error {
 func (r *Relay) drain(ctx context.Context) error {
 	for {
 		// The batch runs on a context that survives shutdown, so a batch
-		// whose messages are out is confirmed and recorded, not re-sent.
-		n, err := r.RelayBatch(context.WithoutCancel(ctx))
+		// whose messages are out is confirmed and recorded, not re-sent; but
+		// a bounded one, so a broker that blocks publishing (a memory alarm)
+		// cannot hold shutdown forever. A batch cut short is sent again.
+		batchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+		n, err := r.RelayBatch(batchCtx)
+		cancel()
 		if err != nil {
 			return err
 		}
