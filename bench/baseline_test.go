@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -17,10 +16,6 @@ import (
 
 	"github.com/mallbots/mallbots/internal/testkit"
 )
-
-// rawBatch is the batch size of the raw pipelined-confirm baselines, the
-// relay's default BatchSize.
-const rawBatch = 500
 
 // outboxShape is the DDL of a plain table with the outbox's columns and key
 // (watermill-sql's PostgreSQL schema), without trigger.
@@ -141,33 +136,6 @@ func BenchmarkRawPgxInsert(b *testing.B) {
 	}
 }
 
-// publishConfirmed publishes n messages to exchange on a confirm-mode
-// channel, rawBatch at a time, waiting for all of a batch's confirms before
-// the next (pipelined confirms, as the relay does).
-func publishConfirmed(ctx context.Context, ch *amqp.Channel, exchange string, n int, msg func(i int) amqp.Publishing) error {
-	confirms := make([]*amqp.DeferredConfirmation, 0, rawBatch)
-	for i := 0; i < n; i += rawBatch {
-		confirms = confirms[:0]
-		for j := i; j < min(n, i+rawBatch); j++ {
-			dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, exchange, "", true, false, msg(j))
-			if err != nil {
-				return err
-			}
-			confirms = append(confirms, dc)
-		}
-		for _, dc := range confirms {
-			ok, err := dc.WaitContext(ctx)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return errors.New("broker nacked a publish")
-			}
-		}
-	}
-	return nil
-}
-
 // rawPublishing is a message like the relay sends: persistent JSON with the
 // mallbots metadata headers.
 func rawPublishing(topic string, seq int64) amqp.Publishing {
@@ -205,7 +173,7 @@ func BenchmarkRawAMQPPublishConfirm(b *testing.B) {
 		}
 		for range rounds() {
 			start := time.Now()
-			if err := publishConfirmed(ctx, ch, name, n, func(i int) amqp.Publishing { return msgs[i] }); err != nil {
+			if err := publishConfirmed(ctx, ch, name, "", n, func(i int) amqp.Publishing { return msgs[i] }); err != nil {
 				b.Fatalf("publish: %v", err)
 			}
 			runs = append(runs, rate(n, time.Since(start)))
@@ -281,7 +249,7 @@ func (r *rawRelay) batch(ctx context.Context, pool *pgxpool.Pool, ch *amqp.Chann
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}
-	if err := publishConfirmed(ctx, ch, r.exchange, len(batch), func(i int) amqp.Publishing {
+	if err := publishConfirmed(ctx, ch, r.exchange, "", len(batch), func(i int) amqp.Publishing {
 		return amqp.Publishing{
 			Headers:      amqp.Table{"message_id": batch[i].id},
 			ContentType:  "application/json",

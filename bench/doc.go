@@ -1,7 +1,12 @@
-// Package bench measures mallbots' event pipeline against real PostgreSQL and
-// RabbitMQ servers: transactional outbox commit → relay → RabbitMQ → consumer
-// with inbox, next to raw baselines measured in the same run, so that the
-// figures can be compared on whatever machine runs them.
+// Package bench measures mallbots against real PostgreSQL and RabbitMQ
+// servers, next to raw baselines measured in the same run, so that the figures
+// can be compared on whatever machine runs them.
+//
+// RunOrders (behind `mallbots bench`) drives a running system over HTTP:
+// orders through the whole create-order saga, shopped by bots and paid,
+// timed from checkout to OrderApproved and OrderCompleted. The benchmarks
+// below measure the event pipeline underneath: transactional outbox commit →
+// relay → RabbitMQ → consumer with inbox.
 //
 // # Running
 //

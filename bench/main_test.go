@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -242,12 +241,6 @@ func summarise(d []time.Duration) latencies {
 		max:  s[len(s)-1],
 		mean: sum / time.Duration(len(s)),
 	}
-}
-
-// percentile returns the nearest-rank q-quantile of sorted.
-func percentile(sorted []time.Duration, q float64) time.Duration {
-	i := int(math.Ceil(q*float64(len(sorted)))) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
 // median returns the median of runs (the mean of the middle two when even).

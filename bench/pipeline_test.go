@@ -326,6 +326,7 @@ func produce(ctx context.Context, e *benchEnv, s *benchService, tr *tracker, fro
 					return
 				}
 				tr.committed[i].Store(tr.now())
+				s.outbox.Committed()
 			}
 		}()
 	}
@@ -431,7 +432,6 @@ func runPipeline(b *testing.B, e *benchEnv, n, perSecond int) pipelineResult {
 
 	relayReg, routerReg := prometheus.NewRegistry(), prometheus.NewRegistry()
 	relay := e.newRelay(s, relayReg)
-	notifier := messaging.NewNotifier(e.db.Pool, map[string]*messaging.Relay{s.name: relay}, e.logger)
 	router, err := messaging.NewRouter(messaging.RouterDeps{
 		Service:  s.name,
 		Handlers: []messaging.Handler{s.handler},
@@ -448,7 +448,7 @@ func runPipeline(b *testing.B, e *benchEnv, n, perSecond int) pipelineResult {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context) error{relay.Run, notifier.Run, router.Run} {
+	for _, run := range []func(context.Context) error{relay.Run, router.Run} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -103,7 +103,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 		return err
 	}
 
-	w := wiring{db: db}
+	w := wiring{db: db, logger: logger}
 	selected, _ = wireServices(cfg.Services, w)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -121,23 +121,33 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 		router, err := messaging.NewRouter(messaging.RouterDeps{
 			Service: s.name, Handlers: s.handlers, Conn: conn, DB: db,
 			IsPermanent: isDomainRuleError, Retry: cfg.Retry, Timeout: cfg.HandlerTimeout,
-			Prefetch: cfg.Broker.Prefetch, Registry: reg, Logger: logger,
+			Prefetch: cfg.Broker.Prefetch, Consumers: cfg.Broker.Consumers, Registry: reg, Logger: logger,
 		})
 		if err != nil {
 			return fmt.Errorf("router of %s: %w", s.name, err)
 		}
 		routers = append(routers, router)
 	}
+	doc, err := openAPIDocument(selected)
+	if err != nil {
+		return err
+	}
 	health := &health{db: db, conn: conn, routers: routers}
-	mux.HandleFunc("GET /healthz", health.live)
-	mux.HandleFunc("GET /readyz", health.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	platformRoutes(mux, health, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), doc)
 
 	server := &http.Server{
 		Handler: httpapi.Chain(httpapi.ProblemMux(mux),
-			httpapi.Correlation, httpapi.AccessLog(logger), httpapi.Metrics(reg), httpapi.Recover),
+			httpapi.Correlation, httpapi.AccessLog(logger), httpapi.Metrics(reg), httpapi.Recover,
+			httpapi.Idempotency(postgres.NewIdempotencyKeys(db, cfg.IdempotencyRetention))),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -162,7 +172,6 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 	for name, r := range relays {
 		run("relay "+name, func() error { return r.Run(relayCtx) })
 	}
-	run("outbox notifier", func() error { return messaging.NewNotifier(db.Pool, relays, logger).Run(relayCtx) })
 	for _, r := range routers {
 		run("router", func() error { return r.Run(context.WithoutCancel(ctx)) })
 	}

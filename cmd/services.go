@@ -3,25 +3,34 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"net/http"
+	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/mallbots/mallbots/correlation"
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/handlers/baskets"
 	"github.com/mallbots/mallbots/handlers/customers"
+	"github.com/mallbots/mallbots/handlers/depot"
+	"github.com/mallbots/mallbots/handlers/notifications"
+	"github.com/mallbots/mallbots/handlers/orders"
+	"github.com/mallbots/mallbots/handlers/payments"
+	"github.com/mallbots/mallbots/handlers/saga"
+	"github.com/mallbots/mallbots/handlers/search"
 	"github.com/mallbots/mallbots/handlers/stores"
+	"github.com/mallbots/mallbots/httpapi"
 	"github.com/mallbots/mallbots/messaging"
 	"github.com/mallbots/mallbots/postgres"
 )
 
-// service is one wired service: its HTTP routes, its consumers and the
-// events it publishes.
+// service is one wired service: its HTTP routes and their OpenAPI fragment,
+// its consumers and the events it publishes.
 type service struct {
 	name      string
-	routes    func(*http.ServeMux)
+	routes    func(httpapi.Router)
+	openapi   []byte
 	handlers  []messaging.Handler
 	publishes []events.Event
 }
@@ -38,7 +47,8 @@ func (s service) spec() messaging.Service {
 // wiring is what a service's constructor needs. Constructors only store
 // what they get, so `mallbots topology` can wire services with a nil DB.
 type wiring struct {
-	db *postgres.DB
+	db     *postgres.DB
+	logger *slog.Logger
 }
 
 // registry lists every service, in the order they start, with one small
@@ -50,24 +60,40 @@ var registry = []struct {
 	{stores.Service, wireStores},
 	{customers.Service, wireCustomers},
 	{baskets.Service, wireBaskets},
+	{orders.Service, wireOrders},
+	{saga.Service, wireSaga},
+	{payments.Service, wirePayments},
+	{depot.Service, wireDepot},
+	{notifications.Service, wireNotifications},
+	{search.Service, wireSearch},
 }
 
 func wireStores(w wiring) service {
 	h := stores.New(postgres.NewStores(w.db, messaging.NewOutbox(stores.Service)), correlation.NewID)
-	return service{name: stores.Service, routes: h.Routes, publishes: stores.Publishes}
+	return service{name: stores.Service, routes: h.Routes, openapi: stores.OpenAPI, publishes: stores.Publishes}
 }
 
 func wireCustomers(w wiring) service {
-	h := customers.New(postgres.NewCustomers(w.db, messaging.NewOutbox(customers.Service)), correlation.NewID)
-	return service{name: customers.Service, routes: h.Routes, publishes: customers.Publishes}
+	const s = customers.Service
+	outbox := messaging.NewOutbox(s)
+	h := customers.New(postgres.NewCustomers(w.db, outbox), postgres.NewPublisher(w.db, outbox), correlation.NewID)
+	return service{
+		name:      s,
+		routes:    h.Routes,
+		openapi:   customers.OpenAPI,
+		publishes: customers.Publishes,
+		handlers:  []messaging.Handler{messaging.On(s, h.OnAuthorizeCustomer)},
+	}
 }
 
 func wireBaskets(w wiring) service {
-	h := baskets.New(postgres.NewBasketsCache(w.db))
 	const s = baskets.Service
+	cache := postgres.NewBasketsCache(w.db)
+	h := baskets.New(postgres.NewBaskets(w.db, messaging.NewOutbox(s)), cache, cache, correlation.NewID)
 	return service{
 		name:      s,
-		routes:    func(*http.ServeMux) {},
+		routes:    h.Routes,
+		openapi:   baskets.OpenAPI,
 		publishes: baskets.Publishes,
 		handlers: []messaging.Handler{
 			messaging.On(s, h.OnStoreCreated),
@@ -80,6 +106,119 @@ func wireBaskets(w wiring) service {
 			messaging.On(s, h.OnCustomerRegistered),
 			messaging.On(s, h.OnCustomerEnabled),
 			messaging.On(s, h.OnCustomerDisabled),
+		},
+	}
+}
+
+func wirePayments(w wiring) service {
+	const s = payments.Service
+	outbox := messaging.NewOutbox(s)
+	h := payments.New(postgres.NewPayments(w.db, outbox), postgres.NewPublisher(w.db, outbox), correlation.NewID)
+	return service{
+		name:      s,
+		routes:    h.Routes,
+		openapi:   payments.OpenAPI,
+		publishes: payments.Publishes,
+		handlers: []messaging.Handler{
+			messaging.On(s, h.OnConfirmPayment),
+			messaging.On(s, h.OnVoidPayment),
+			messaging.On(s, h.OnOrderReadied),
+			messaging.On(s, h.OnOrderCanceled),
+		},
+	}
+}
+
+func wireNotifications(w wiring) service {
+	sender := postgres.NewNotificationSender(w.db, w.logger)
+	h := notifications.New(postgres.NewNotificationsCache(w.db), sender, sender, correlation.NewID)
+	const s = notifications.Service
+	return service{
+		name:      s,
+		routes:    h.Routes,
+		openapi:   notifications.OpenAPI,
+		publishes: notifications.Publishes,
+		handlers: []messaging.Handler{
+			messaging.On(s, h.OnCustomerRegistered),
+			messaging.On(s, h.OnCustomerSmsChanged),
+			messaging.On(s, h.OnOrderCreated),
+			messaging.On(s, h.OnOrderReadied),
+			messaging.On(s, h.OnOrderCanceled),
+			messaging.On(s, h.OnOrderCompleted),
+		},
+	}
+}
+
+func wireSearch(w wiring) service {
+	h := search.New(postgres.NewSearch(w.db), time.Now)
+	const s = search.Service
+	return service{
+		name:      s,
+		routes:    h.Routes,
+		openapi:   search.OpenAPI,
+		publishes: search.Publishes,
+		handlers: []messaging.Handler{
+			messaging.On(s, h.OnCustomerRegistered),
+			messaging.On(s, h.OnOrderCreated),
+			messaging.On(s, h.OnOrderApproved),
+			messaging.On(s, h.OnOrderRejected),
+			messaging.On(s, h.OnOrderReadied),
+			messaging.On(s, h.OnOrderCanceled),
+			messaging.On(s, h.OnOrderCompleted),
+		},
+	}
+}
+
+func wireDepot(w wiring) service {
+	const s = depot.Service
+	outbox := messaging.NewOutbox(s)
+	h := depot.New(postgres.NewDepot(w.db, outbox), postgres.NewDepotCache(w.db),
+		postgres.NewPublisher(w.db, outbox), correlation.NewID, w.logger)
+	return service{
+		name:      s,
+		routes:    h.Routes,
+		openapi:   depot.OpenAPI,
+		publishes: depot.Publishes,
+		handlers: []messaging.Handler{
+			messaging.On(s, h.OnStoreCreated),
+			messaging.On(s, h.OnStoreRebranded),
+			messaging.On(s, h.OnCreateShoppingList),
+			messaging.On(s, h.OnInitiateShopping),
+			messaging.On(s, h.OnCancelShoppingList),
+			messaging.On(s, h.OnOrderCanceled),
+		},
+	}
+}
+
+func wireOrders(w wiring) service {
+	const s = orders.Service
+	outbox := messaging.NewOutbox(s)
+	h := orders.New(postgres.NewOrders(w.db, outbox), postgres.NewPublisher(w.db, outbox), correlation.NewID, w.logger)
+	return service{
+		name:      s,
+		routes:    h.Routes,
+		openapi:   orders.OpenAPI,
+		publishes: orders.Publishes,
+		handlers: []messaging.Handler{
+			messaging.On(s, h.OnBasketCheckedOut),
+			messaging.On(s, h.OnApproveOrder),
+			messaging.On(s, h.OnRejectOrder),
+			messaging.On(s, h.OnShoppingListCompleted),
+			messaging.On(s, h.OnInvoicePaid),
+		},
+	}
+}
+
+func wireSaga(w wiring) service {
+	const s = saga.Service
+	h := saga.New(postgres.NewSagas(w.db, messaging.NewOutbox(s)), w.logger)
+	return service{
+		name:      s,
+		routes:    h.Routes,
+		openapi:   saga.OpenAPI,
+		publishes: saga.Publishes,
+		handlers: []messaging.Handler{
+			messaging.On(s, h.OnOrderCreated),
+			messaging.On(s, h.OnCreateOrderReply),
 		},
 	}
 }

@@ -27,6 +27,12 @@ type Config struct {
 	LogFormat string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// PprofAddr, when set, is where Go's /debug/pprof endpoints listen, apart
+	// from the API so they are never exposed with it; empty turns them off.
+	PprofAddr string
+	// IdempotencyRetention is how long an Idempotency-Key and its response
+	// are kept to answer retries of the same POST.
+	IdempotencyRetention time.Duration
 
 	// Retry configures the consumer Retry middleware (exponential backoff with jitter).
 	Retry RetryConfig
@@ -60,7 +66,8 @@ type RetryConfig struct {
 type RelayConfig struct {
 	// BatchSize is the most outbox rows relayed (and confirmed) per transaction.
 	BatchSize int
-	// PollInterval is the fallback wake-up when no LISTEN/NOTIFY arrives.
+	// PollInterval is the fallback wake-up of a relay that no commit in its
+	// own process woke.
 	PollInterval time.Duration
 	// Retention is how long relayed rows stay in the outbox as the event log
 	// that `replay --from-log` reads; older relayed rows are deleted.
@@ -75,6 +82,9 @@ type BrokerConfig struct {
 	DeliveryLimit int
 	// Prefetch is how many unacknowledged messages a handler's consumer may hold.
 	Prefetch int
+	// Consumers is how many consumers one process runs on each handler's
+	// queue: how many of its messages are handled at once.
+	Consumers int
 	// ConnectTimeout bounds the wait for the first connection at startup
 	// (retried with backoff meanwhile); 0 waits forever.
 	ConnectTimeout time.Duration
@@ -90,11 +100,11 @@ func Default() Config {
 		LogFormat:   "text",
 		LogLevel:    "info",
 		Retry: RetryConfig{
-			MaxRetries:          5,
+			MaxRetries:          10,
 			InitialInterval:     100 * time.Millisecond,
-			MaxInterval:         2 * time.Second,
+			MaxInterval:         5 * time.Second,
 			Multiplier:          2,
-			MaxElapsedTime:      15 * time.Second,
+			MaxElapsedTime:      time.Minute,
 			RandomizationFactor: 0.5,
 		},
 		HandlerTimeout: 30 * time.Second,
@@ -106,9 +116,11 @@ func Default() Config {
 		Broker: BrokerConfig{
 			DeliveryLimit:  20,
 			Prefetch:       1,
+			Consumers:      4,
 			ConnectTimeout: 0,
 		},
-		ShutdownTimeout: 30 * time.Second,
+		ShutdownTimeout:      30 * time.Second,
+		IdempotencyRetention: 24 * time.Hour,
 	}
 }
 
@@ -139,6 +151,8 @@ func (c *Config) Fields() []Field {
 		{"service", "MALLBOTS_SERVICES", "comma-separated services to run (default all)", (*listValue)(&c.Services)},
 		{"log-format", "MALLBOTS_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.LogFormat)},
 		{"log-level", "MALLBOTS_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.LogLevel)},
+		{"pprof-addr", "MALLBOTS_PPROF_ADDR", "listen address of the /debug/pprof profiling endpoints (empty: off)", (*stringValue)(&c.PprofAddr)},
+		{"idempotency-retention", "MALLBOTS_IDEMPOTENCY_RETENTION", "how long an Idempotency-Key answers retries of its POST", (*durationValue)(&c.IdempotencyRetention)},
 		{"retry-max-retries", "MALLBOTS_RETRY_MAX_RETRIES", "retries of a failing message before it is poisoned", (*intValue)(&c.Retry.MaxRetries)},
 		{"retry-initial-interval", "MALLBOTS_RETRY_INITIAL_INTERVAL", "wait before the first retry", (*durationValue)(&c.Retry.InitialInterval)},
 		{"retry-max-interval", "MALLBOTS_RETRY_MAX_INTERVAL", "longest wait between retries", (*durationValue)(&c.Retry.MaxInterval)},
@@ -150,6 +164,7 @@ func (c *Config) Fields() []Field {
 		{"relay-poll-interval", "MALLBOTS_RELAY_POLL_INTERVAL", "fallback outbox poll when no notification arrives", (*durationValue)(&c.Relay.PollInterval)},
 		{"event-log-retention", "MALLBOTS_EVENT_LOG_RETENTION", "how long relayed events stay in the outbox event log", (*durationValue)(&c.Relay.Retention)},
 		{"delivery-limit", "MALLBOTS_DELIVERY_LIMIT", "broker redeliveries before a message is dead-lettered to the poison queue", (*intValue)(&c.Broker.DeliveryLimit)},
+		{"consumers", "MALLBOTS_CONSUMERS", "messages of one handler's queue handled at once per process", (*intValue)(&c.Broker.Consumers)},
 		{"prefetch", "MALLBOTS_PREFETCH", "unacknowledged messages per handler consumer", (*intValue)(&c.Broker.Prefetch)},
 		{"connect-timeout", "MALLBOTS_CONNECT_TIMEOUT", "give up waiting for the broker and database at startup after this (0: wait forever)", (*durationValue)(&c.Broker.ConnectTimeout)},
 		{"shutdown-timeout", "MALLBOTS_SHUTDOWN_TIMEOUT", "longest graceful drain on SIGINT/SIGTERM", (*durationValue)(&c.ShutdownTimeout)},
@@ -217,6 +232,9 @@ func (c Config) Validate() error {
 	if r.RandomizationFactor < 0 || r.RandomizationFactor > 1 {
 		add("retry jitter %g must be between 0 and 1", r.RandomizationFactor)
 	}
+	if c.IdempotencyRetention < time.Minute {
+		add("idempotency retention %s must be at least 1m", c.IdempotencyRetention)
+	}
 	if c.HandlerTimeout <= 0 {
 		add("handler timeout %s must be positive", c.HandlerTimeout)
 	}
@@ -231,6 +249,9 @@ func (c Config) Validate() error {
 	}
 	if c.Broker.DeliveryLimit < 1 {
 		add("delivery limit %d must be at least 1", c.Broker.DeliveryLimit)
+	}
+	if c.Broker.Consumers < 1 || c.Broker.Consumers > 64 {
+		add("consumers %d must be between 1 and 64", c.Broker.Consumers)
 	}
 	if c.Broker.Prefetch < 1 || c.Broker.Prefetch > 1000 {
 		add("prefetch %d must be between 1 and 1000", c.Broker.Prefetch)

@@ -38,3 +38,19 @@ func From(ctx context.Context) IDs {
 func NewID() string {
 	return uuid.Must(uuid.NewV7()).String()
 }
+
+// Continue returns ctx with flow as its correlation ID, keeping the causation
+// ID ctx carries. A use case acting on an entity born in a flow (an order's
+// shopping list, its invoice) continues that flow: every event of one order's
+// life then carries the order's correlation ID, whoever sent the request that
+// moved it on (a bot, the depot's till) and whatever X-Correlation-ID that
+// request had; its causation ID still names the request. An empty flow (an
+// entity stored before flows were recorded) leaves ctx as it is.
+func Continue(ctx context.Context, flow string) context.Context {
+	if flow == "" {
+		return ctx
+	}
+	ids := From(ctx)
+	ids.CorrelationID = flow
+	return With(ctx, ids)
+}

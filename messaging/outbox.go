@@ -47,6 +47,11 @@ func NewOutbox(service string) *Outbox {
 	return &Outbox{service: service, logger: watermill.NopLogger{}}
 }
 
+// Committed wakes the service's relays in this process: call it once a
+// transaction that published to this outbox has committed
+// (postgres.Transact does, through its commit hooks).
+func (o *Outbox) Committed() { ring(o.service) }
+
 // Publish appends evs to the outbox inside tx, in order. Each event becomes a
 // message with a new UUIDv7 and the metadata name, producer, occurred_at,
 // correlation_id and causation_id (from correlation.From(ctx); a message

@@ -419,7 +419,6 @@ func TestTwoRelaysOfOneServiceDeliverEachEventOnceInOrder(t *testing.T) {
 			BatchSize: 100, PollInterval: 50 * time.Millisecond, Retention: time.Hour,
 		}, nil, testkit.Logger(t))
 		stops = append(stops, runRelay(t, r))
-		runRelay(t, messaging.NewNotifier(db.Pool, map[string]*messaging.Relay{svc: r}, testkit.Logger(t)))
 	}
 
 	outbox := messaging.NewOutbox(svc)

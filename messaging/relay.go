@@ -54,6 +54,13 @@ type Relay struct {
 	returns  chan amqp.Return
 	declared map[string]bool
 	started  bool
+	// lockBusy records that the last batch found another process holding
+	// the service's relay lock.
+	lockBusy bool
+	// behindHorizon records that the last batch left committed rows behind
+	// the outbox horizon; stuckSince, since when no row has moved past it.
+	behindHorizon bool
+	stuckSince    time.Time
 }
 
 // RelayConfig tunes a Relay.
@@ -92,6 +99,7 @@ func (r *Relay) Wake() {
 // Errors are logged and retried with backoff; Run returns nil on shutdown.
 func (r *Relay) Run(ctx context.Context) error {
 	defer r.closeChannel()
+	defer listen(r)()
 	poll := time.NewTicker(r.cfg.PollInterval)
 	defer poll.Stop()
 	prune := time.NewTicker(time.Minute)
@@ -126,8 +134,26 @@ func (r *Relay) Run(ctx context.Context) error {
 			continue
 		}
 		backoff = 100 * time.Millisecond
+		switch {
+		case r.lockBusy:
+			// Another process is relaying this service's rows, maybe not
+			// the ones this process just rang for: look again shortly.
+			time.AfterFunc(lockRetry, r.Wake)
+		case r.behindHorizon:
+			time.AfterFunc(horizonRetry, r.Wake)
+		}
 	}
 }
+
+// lockRetry is how soon a relay that found the relay lock taken looks again;
+// horizonRetry, one that left committed rows behind the horizon.
+// A relay whose rows have been stuck behind the cheap, cluster-wide horizon
+// for stuckAfter uses the exact one of its own database.
+const (
+	lockRetry    = 20 * time.Millisecond
+	horizonRetry = 2 * time.Millisecond
+	stuckAfter   = 100 * time.Millisecond
+)
 
 // drain relays batches until a batch comes back short.
 func (r *Relay) drain(ctx context.Context) error {
@@ -163,6 +189,24 @@ type envelope struct {
 	Metadata         map[string]string `json:"metadata"`
 }
 
+// envelopePublishing turns an outbox row's payload (a forwarder envelope)
+// into the topic and the AMQP publishing the relay sends for it: the event's
+// UUID, payload and metadata, through Marshaler. replay --from-log sends the
+// very same publishing, so a replayed event looks like the relayed one.
+func envelopePublishing(raw []byte) (string, amqp.Publishing, error) {
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return "", amqp.Publishing{}, fmt.Errorf("decode forwarder envelope: %w", err)
+	}
+	if env.DestinationTopic == "" {
+		return "", amqp.Publishing{}, errors.New("forwarder envelope has no destination topic")
+	}
+	msg := message.NewMessage(env.UUID, env.Payload)
+	msg.Metadata = env.Metadata
+	pub, err := Marshaler{}.Marshal(msg)
+	return env.DestinationTopic, pub, err
+}
+
 // RelayBatch relays one batch and returns how many rows it moved; 0 when
 // another process holds the service's relay lock or nothing is pending.
 func (r *Relay) RelayBatch(ctx context.Context) (int, error) {
@@ -170,7 +214,7 @@ func (r *Relay) RelayBatch(ctx context.Context) (int, error) {
 	if !r.started {
 		// The zero offset is committed on its own: written inside the batch
 		// transaction it would give that transaction an ID, and
-		// pg_snapshot_xmin would then hide every row committed after it.
+		// the outbox horizon would then hide every row committed after it.
 		if _, err := r.pool.Exec(ctx, "INSERT INTO "+offsetsTable(r.service)+" (consumer_group, offset_acked, last_processed_transaction_id) VALUES ($1, 0, '0') ON CONFLICT DO NOTHING", RelayGroup); err != nil {
 			return 0, fmt.Errorf("initialise relay offset: %w", err)
 		}
@@ -184,11 +228,12 @@ func (r *Relay) RelayBatch(ctx context.Context) (int, error) {
 
 	// The lock takes no transaction ID, unlike SELECT … FOR UPDATE: while the
 	// batch is on the wire this transaction does not hold back the
-	// pg_snapshot_xmin horizon that every outbox reader waits on.
+	// outbox horizon that every outbox reader waits on.
 	var locked bool
 	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtext($1))", "mallbots.relay."+r.service).Scan(&locked); err != nil {
 		return 0, fmt.Errorf("take relay lock: %w", err)
 	}
+	r.lockBusy, r.behindHorizon = !locked, false
 	if !locked {
 		return 0, nil
 	}
@@ -199,12 +244,23 @@ func (r *Relay) RelayBatch(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("read relay offset: %w", err)
 	}
 
+	// The horizon is Watermill's ordering rule, pg_snapshot_xmin: rows of
+	// transactions older than every transaction still running. It is
+	// cluster-wide, so a transaction left open in another database would
+	// stall this relay; once rows have waited behind it for longer than
+	// stuckAfter, the relay switches to mallbots_outbox_horizon
+	// (migrations/0015), the same rule narrowed to this database's
+	// transactions, which is exact but costs a scan of the server's backends.
 	// The text column is renamed so that ORDER BY sorts by the xid8 column,
 	// not by its text ("100000" < "99999"), and the row comparison lets the
 	// primary key start at the offset instead of filtering the event log.
+	horizon := "pg_snapshot_xmin(pg_current_snapshot())"
+	if !r.stuckSince.IsZero() && time.Since(r.stuckSince) > stuckAfter {
+		horizon = "(SELECT mallbots_outbox_horizon())"
+	}
 	rows, err := tx.Query(ctx, `SELECT "offset", transaction_id::text AS transaction_id_text, payload::text, created_at FROM `+outboxTable(r.service)+`
 		WHERE (transaction_id, "offset") > ($1::xid8, $2)
-		  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		  AND transaction_id < `+horizon+`
 		ORDER BY transaction_id, "offset"
 		LIMIT $3`, lastTx, offsetAcked, r.cfg.BatchSize)
 	if err != nil {
@@ -219,6 +275,23 @@ func (r *Relay) RelayBatch(ctx context.Context) (int, error) {
 	})
 	if err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
+	}
+	if len(batch) < r.cfg.BatchSize {
+		// A short read may have stopped at the horizon: committed rows
+		// behind a transaction still open. That transaction may never ring
+		// this relay (it need not write to this outbox), so note it and
+		// look again shortly instead of waiting for the poll. The newest
+		// row decides, read backwards along the primary key.
+		if err := tx.QueryRow(ctx, `SELECT COALESCE((SELECT transaction_id >= `+horizon+`
+			FROM `+outboxTable(r.service)+` ORDER BY transaction_id DESC LIMIT 1), false)`).Scan(&r.behindHorizon); err != nil {
+			return 0, fmt.Errorf("look past the outbox horizon: %w", err)
+		}
+	}
+	switch {
+	case !r.behindHorizon || len(batch) > 0:
+		r.stuckSince = time.Time{}
+	case r.stuckSince.IsZero():
+		r.stuckSince = time.Now()
 	}
 	if len(batch) == 0 {
 		return 0, nil
@@ -248,26 +321,23 @@ func (r *Relay) publish(ctx context.Context, batch []outboxRow) error {
 	}
 	confirms := make([]*amqp.DeferredConfirmation, 0, len(batch))
 	for _, row := range batch {
-		var env envelope
-		if err := json.Unmarshal(row.payload, &env); err != nil || env.DestinationTopic == "" {
+		topic, pub, err := envelopePublishing(row.payload)
+		if err != nil {
 			// A row our own publisher did not write; it stays in the event
 			// log for inspection, and relaying goes on.
 			r.logger.Error("skipping outbox row that is not a forwarder envelope", "offset", row.offset, "error", err)
 			r.metrics.skipped.WithLabelValues(r.service).Inc()
 			continue
 		}
-		if !r.declared[env.DestinationTopic] {
-			if err := ch.ExchangeDeclare(env.DestinationTopic, "fanout", true, false, false, false, nil); err != nil {
-				return fmt.Errorf("declare exchange %s: %w", env.DestinationTopic, err)
+		if !r.declared[topic] {
+			if err := ch.ExchangeDeclare(topic, "fanout", true, false, false, false, nil); err != nil {
+				return fmt.Errorf("declare exchange %s: %w", topic, err)
 			}
-			r.declared[env.DestinationTopic] = true
+			r.declared[topic] = true
 		}
-		msg := message.NewMessage(env.UUID, env.Payload)
-		msg.Metadata = env.Metadata
-		pub, _ := Marshaler{}.Marshal(msg)
-		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, env.DestinationTopic, "", true, false, pub)
+		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, topic, "", true, false, pub)
 		if err != nil {
-			return fmt.Errorf("publish %s: %w", env.DestinationTopic, err)
+			return fmt.Errorf("publish %s: %w", topic, err)
 		}
 		confirms = append(confirms, dc)
 	}

@@ -38,8 +38,11 @@ type RouterDeps struct {
 	Retry       config.RetryConfig
 	Timeout     time.Duration
 	Prefetch    int
-	Registry    prometheus.Registerer
-	Logger      *slog.Logger
+	// Consumers is how many messages of one handler's queue are handled at
+	// once (competing consumers within the process).
+	Consumers int
+	Registry  prometheus.Registerer
+	Logger    *slog.Logger
 }
 
 // NewRouter builds a service's Watermill router: one handler per consumer,
@@ -98,7 +101,7 @@ func NewRouter(d RouterDeps) (*message.Router, error) {
 		if err != nil {
 			return nil, fmt.Errorf("subscriber for %s: %w", h.Name, err)
 		}
-		router.AddConsumerHandler(h.Name, h.Topic, sub, consume(h, d))
+		router.AddConsumerHandler(h.Name, h.Topic, parallelSubscriber{sub, max(d.Consumers, 1)}, consume(h, d))
 	}
 	return router, nil
 }

@@ -28,7 +28,8 @@ type Topology struct {
 type Exchange struct {
 	Name string
 	Kind string // "fanout"
-	// Publisher is the service that publishes to it.
+	// Publisher names the service that publishes to it; a topic several
+	// services publish to (the saga's reply topic) lists them, comma-separated.
 	Publisher string
 }
 
@@ -66,7 +67,11 @@ func Plan(services []Service, deliveryLimit int) Topology {
 	exchanges := map[string]Exchange{}
 	for _, s := range services {
 		for _, topic := range s.Publishes {
-			exchanges[topic] = Exchange{Name: topic, Kind: "fanout", Publisher: s.Name}
+			e := Exchange{Name: topic, Kind: "fanout", Publisher: s.Name}
+			if prev, ok := exchanges[topic]; ok {
+				e.Publisher = prev.Publisher + ", " + s.Name
+			}
+			exchanges[topic] = e
 		}
 	}
 	for _, s := range services {

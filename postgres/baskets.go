@@ -127,7 +127,7 @@ func (c *BasketsCache) SetCustomerEnabled(ctx context.Context, id string, enable
 // Store returns cached store id, or ErrNotFound.
 func (c *BasketsCache) Store(ctx context.Context, id string) (catalog.Store, error) {
 	s := catalog.Store{ID: id}
-	err := c.db.Pool.QueryRow(ctx, "SELECT name FROM baskets.stores_cache WHERE id = $1", id).Scan(&s.Name)
+	err := c.db.reader(ctx).QueryRow(ctx, "SELECT name FROM baskets.stores_cache WHERE id = $1", id).Scan(&s.Name)
 	if err != nil {
 		return catalog.Store{}, notFound(err, "cached store", id)
 	}
@@ -138,7 +138,7 @@ func (c *BasketsCache) Store(ctx context.Context, id string) (catalog.Store, err
 // is not cached yet), or ErrNotFound when it is unknown or removed.
 func (c *BasketsCache) Product(ctx context.Context, id string) (catalog.Product, error) {
 	p := catalog.Product{ID: id}
-	err := c.db.Pool.QueryRow(ctx, `
+	err := c.db.reader(ctx).QueryRow(ctx, `
 		SELECT p.store_id, COALESCE(s.name, ''), p.name, p.price
 		FROM baskets.products_cache p LEFT JOIN baskets.stores_cache s ON s.id = p.store_id
 		WHERE p.id = $1 AND NOT p.removed`, id).Scan(&p.StoreID, &p.StoreName, &p.Name, &p.Price)
@@ -151,7 +151,7 @@ func (c *BasketsCache) Product(ctx context.Context, id string) (catalog.Product,
 // Customer returns cached customer id, or ErrNotFound.
 func (c *BasketsCache) Customer(ctx context.Context, id string) (catalog.Customer, error) {
 	cu := catalog.Customer{ID: id}
-	err := c.db.Pool.QueryRow(ctx, "SELECT enabled FROM baskets.customers_cache WHERE id = $1", id).Scan(&cu.Enabled)
+	err := c.db.reader(ctx).QueryRow(ctx, "SELECT enabled FROM baskets.customers_cache WHERE id = $1", id).Scan(&cu.Enabled)
 	if err != nil {
 		return catalog.Customer{}, notFound(err, "cached customer", id)
 	}

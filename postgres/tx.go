@@ -10,6 +10,24 @@ import (
 
 type txKey struct{}
 
+// hooksKey holds the *commitHooks of the outermost transaction in a context.
+type hooksKey struct{}
+
+// commitHooks are the functions to call once the outermost transaction has
+// committed.
+type commitHooks struct{ fns []func() }
+
+// afterCommit arranges for fn to run once the outermost transaction in ctx
+// has committed, and never if it rolls back; with no transaction in ctx it
+// runs fn at once.
+func afterCommit(ctx context.Context, fn func()) {
+	if hooks, ok := ctx.Value(hooksKey{}).(*commitHooks); ok {
+		hooks.fns = append(hooks.fns, fn)
+		return
+	}
+	fn()
+}
+
 // Transact runs fn in one transaction and commits when fn returns nil; any
 // error (or panic) rolls it back. The transaction travels in the context fn
 // receives, so repositories, the inbox and the outbox called inside fn join
@@ -35,11 +53,15 @@ func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.
 			}
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, tx), tx); err != nil {
+	hooks := &commitHooks{}
+	if err := fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), hooksKey{}, hooks), tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, h := range hooks.fns {
+		h()
 	}
 	return nil
 }
@@ -48,4 +70,22 @@ func (db *DB) Transact(ctx context.Context, fn func(ctx context.Context, tx pgx.
 func TxFrom(ctx context.Context) (pgx.Tx, bool) {
 	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
 	return tx, ok
+}
+
+// querier is what a read needs; pgx.Tx and the pool both have it.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// reader returns the transaction in ctx when there is one, and the pool
+// otherwise. Reads inside a consumer must use it: they then see the
+// consumer's own writes, and they do not take a second pool connection while
+// the consumer holds one (with every connection held by a consumer waiting
+// for another, the pool would deadlock).
+func (db *DB) reader(ctx context.Context) querier {
+	if tx, ok := TxFrom(ctx); ok {
+		return tx
+	}
+	return db.Pool
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/mallbots/mallbots/correlation"
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/events"
 )
@@ -16,6 +17,22 @@ import (
 // transaction (messaging.Outbox); repositories hide it from use cases.
 type Outbox interface {
 	Publish(ctx context.Context, tx pgx.Tx, evs ...events.Event) error
+	// Committed tells the outbox that a transaction it wrote to has
+	// committed, so the relay can move the rows now.
+	Committed()
+}
+
+// publish writes evs to outbox inside tx and, once the outermost
+// transaction has committed, rings the outbox's relay.
+func publish(ctx context.Context, tx pgx.Tx, outbox Outbox, evs ...events.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if err := outbox.Publish(ctx, tx, evs...); err != nil {
+		return err
+	}
+	afterCommit(ctx, outbox.Committed)
+	return nil
 }
 
 // update is the UpdateFn helper behind every repository's Update: in one
@@ -27,8 +44,23 @@ func update[T any](ctx context.Context, db *DB, outbox Outbox,
 	save func(context.Context, pgx.Tx, T) error,
 	fn func(T) ([]events.Event, error),
 ) error {
-	return db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	return updateInFlow(ctx, db, outbox, func(ctx context.Context, tx pgx.Tx) (T, string, error) {
 		agg, err := load(ctx, tx)
+		return agg, "", err
+	}, save, fn)
+}
+
+// updateInFlow is update for an aggregate that remembers the flow it was
+// born in: load also returns the correlation ID stored with it (insertInFlow
+// stored it), and the events fn returns continue that flow
+// (correlation.Continue), whoever asked for the change.
+func updateInFlow[T any](ctx context.Context, db *DB, outbox Outbox,
+	load func(context.Context, pgx.Tx) (T, string, error),
+	save func(context.Context, pgx.Tx, T) error,
+	fn func(T) ([]events.Event, error),
+) error {
+	return db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		agg, flow, err := load(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -39,9 +71,13 @@ func update[T any](ctx context.Context, db *DB, outbox Outbox,
 		if err := save(ctx, tx, agg); err != nil {
 			return err
 		}
-		return outbox.Publish(ctx, tx, evs...)
+		return publish(correlation.Continue(ctx, flow), tx, outbox, evs...)
 	})
 }
+
+// flowOf returns the correlation ID of the flow ctx belongs to, for an
+// aggregate to store when it is born.
+func flowOf(ctx context.Context) string { return correlation.From(ctx).CorrelationID }
 
 // insert stores a new aggregate with save and writes evs to the outbox, in
 // one transaction.
@@ -50,7 +86,7 @@ func insert(ctx context.Context, db *DB, outbox Outbox, save func(context.Contex
 		if err := save(ctx, tx); err != nil {
 			return err
 		}
-		return outbox.Publish(ctx, tx, evs...)
+		return publish(ctx, tx, outbox, evs...)
 	})
 }
 

@@ -144,7 +144,26 @@ ensure_postgres() {
 	fi
 
 	ensure_pg_trust
+	ensure_pg_max_connections
 	ensure_pg_database
+}
+
+# Every serve process keeps a pool of up to 32 connections, and the tests run
+# several processes and packages at once: the default of 100 connections is
+# too few. Raising it needs a restart, done only when the setting is lower.
+PG_MIN_CONNECTIONS=400
+ensure_pg_max_connections() {
+	local current
+	current=$(env -u PGPASSWORD psql -w "$PG_DSN_ADMIN" -tAc 'show max_connections')
+	if [ "$current" -ge "$PG_MIN_CONNECTIONS" ]; then
+		log "PostgreSQL max_connections is $current (skip)"
+		return
+	fi
+	log "raising PostgreSQL max_connections from $current to $PG_MIN_CONNECTIONS and restarting"
+	env -u PGPASSWORD psql -w "$PG_DSN_ADMIN" -qc "alter system set max_connections = $PG_MIN_CONNECTIONS"
+	"${SUDO[@]}" pg_ctlcluster --skip-systemctl-redirect "$PG_VER" "$PG_CLUSTER" restart
+	wait_for 30 pg_tcp_ready ||
+		die "PostgreSQL $PG_VER/$PG_CLUSTER is not accepting connections after the restart; see /var/log/postgresql/postgresql-$PG_VER-$PG_CLUSTER.log"
 }
 
 # A running cluster that does not answer on 127.0.0.1 usually has

@@ -1,21 +1,36 @@
 // Package baskets is the baskets service: customers fill a basket from
-// several stores and check it out. For now it holds only the service's local
-// caches of the stores' catalog and of the customers, kept by consumers of
-// those services' events (event-carried state transfer: baskets never calls
-// another service); the basket aggregate and its routes come next.
+// several stores and check it out. Prices, product and store names and
+// whether a customer may shop come from the service's local caches of the
+// stores' catalog and of the customers, kept by consumers of those services'
+// events (event-carried state transfer: baskets never calls another
+// service). Every basket change is published as an event through the
+// service's outbox.
 package baskets
 
 import (
 	"context"
 
+	"github.com/mallbots/mallbots/domain/basket"
+	"github.com/mallbots/mallbots/domain/catalog"
 	"github.com/mallbots/mallbots/events"
 )
 
 // Service is this service's name: its schema, queue prefix and log attribute.
 const Service = "baskets"
 
-// Publishes lists the events this service publishes: none yet.
-var Publishes []events.Event
+// Publishes lists the events this service publishes.
+var Publishes = []events.Event{
+	events.BasketStarted{}, events.BasketItemAdded{}, events.BasketItemRemoved{},
+	events.BasketCanceled{}, events.BasketCheckedOut{},
+}
+
+// repository stores baskets; writes publish their events in the same
+// transaction (postgres.Baskets).
+type repository interface {
+	Add(ctx context.Context, b *basket.Basket, evs ...events.Event) error
+	Update(ctx context.Context, id string, fn func(*basket.Basket) ([]events.Event, error)) error
+	Get(ctx context.Context, id string) (*basket.Basket, error)
+}
 
 // cacheRepository keeps the baskets service's copies of other services' data
 // (postgres.BasketsCache). Every write is idempotent and version-guarded:
@@ -32,12 +47,25 @@ type cacheRepository interface {
 	SetCustomerEnabled(ctx context.Context, id string, enabled bool, version int64) error
 }
 
-// Handlers holds the baskets service's use cases, consumers and transports.
-type Handlers struct {
-	cache cacheRepository
+// catalogReader reads the same caches for the use cases (postgres.BasketsCache
+// again). Both return an error wrapping domain.ErrNotFound for an entity the
+// cache does not hold; Product also for a removed product.
+type catalogReader interface {
+	Product(ctx context.Context, id string) (catalog.Product, error)
+	Customer(ctx context.Context, id string) (catalog.Customer, error)
 }
 
-// New returns the baskets service over its local caches.
-func New(cache cacheRepository) *Handlers {
-	return &Handlers{cache: cache}
+// Handlers holds the baskets service's use cases, consumers and transports.
+type Handlers struct {
+	repo    repository
+	cache   cacheRepository
+	catalog catalogReader
+	newID   func() string
+}
+
+// New returns the baskets service over its basket repository, its caches
+// (written by the consumers, read by the use cases: usually one value for
+// both) and newID, which makes basket IDs.
+func New(repo repository, cache cacheRepository, catalog catalogReader, newID func() string) *Handlers {
+	return &Handlers{repo: repo, cache: cache, catalog: catalog, newID: newID}
 }

@@ -111,7 +111,7 @@ func consumers(h *baskets.Handlers) []consumerCase {
 
 func TestConsumersPassTheEventThrough(t *testing.T) {
 	cache := &fakeCache{}
-	for _, tt := range consumers(baskets.New(cache)) {
+	for _, tt := range consumers(baskets.New(newFakeRepo(), cache, newCatalog(), sequentialIDs())) {
 		t.Run(tt.name, func(t *testing.T) {
 			cache.calls = nil
 			if err := tt.consume(context.Background()); err != nil {
@@ -129,7 +129,7 @@ func TestConsumersReturnTheCacheError(t *testing.T) {
 	// error's kind, so the consumer must keep it.
 	notYet := fmt.Errorf("%w: product %s is not in the baskets catalog cache yet", domain.ErrNotFound, productID)
 	cache := &fakeCache{err: notYet}
-	for _, tt := range consumers(baskets.New(cache)) {
+	for _, tt := range consumers(baskets.New(newFakeRepo(), cache, newCatalog(), sequentialIDs())) {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := tt.consume(context.Background()); !errors.Is(err, domain.ErrNotFound) {
 				t.Errorf("err = %v, want it to wrap domain.ErrNotFound", err)
@@ -142,7 +142,13 @@ func TestServiceIdentity(t *testing.T) {
 	if baskets.Service != "baskets" {
 		t.Errorf("Service = %q", baskets.Service)
 	}
-	if len(baskets.Publishes) != 0 {
-		t.Errorf("Publishes = %v, want none until the basket aggregate exists", baskets.Publishes)
+	var got []string
+	for _, e := range baskets.Publishes {
+		got = append(got, e.EventName())
+	}
+	want := []string{events.BasketStartedName, events.BasketItemAddedName, events.BasketItemRemovedName,
+		events.BasketCanceledName, events.BasketCheckedOutName}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Publishes = %v, want %v", got, want)
 	}
 }

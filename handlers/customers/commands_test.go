@@ -16,7 +16,7 @@ const firstID = "00000000-0000-4000-8000-000000000001"
 
 func newService() (*customers.Handlers, *fakeRepo) {
 	repo := newFakeRepo()
-	return customers.New(repo, sequentialIDs()), repo
+	return customers.New(repo, &fakePublisher{}, sequentialIDs()), repo
 }
 
 func assertEvents(t *testing.T, repo *fakeRepo, want ...events.Event) {
@@ -30,8 +30,9 @@ func assertEvents(t *testing.T, repo *fakeRepo, want ...events.Event) {
 	}
 }
 
-func TestPublishesListsEveryCustomerEvent(t *testing.T) {
-	want := []string{events.CustomerRegisteredName, events.CustomerSmsChangedName, events.CustomerEnabledName, events.CustomerDisabledName}
+func TestPublishesListsEveryCustomerEventAndTheSagaReply(t *testing.T) {
+	want := []string{events.CustomerRegisteredName, events.CustomerSmsChangedName, events.CustomerEnabledName, events.CustomerDisabledName,
+		events.CreateOrderReplyName}
 	var got []string
 	for _, e := range customers.Publishes {
 		got = append(got, e.EventName())

@@ -1,6 +1,7 @@
 // Package customers is the customers service: customers register at a kiosk,
 // change the SMS number they are notified on, and staff enable or disable
 // them. Every change is published as an event through the service's outbox.
+// It also answers the create-order saga's AuthorizeCustomer command.
 package customers
 
 import (
@@ -13,9 +14,11 @@ import (
 // Service is this service's name: its schema, queue prefix and log attribute.
 const Service = "customers"
 
-// Publishes lists the events this service publishes.
+// Publishes lists the events this service publishes, and the saga reply it
+// answers AuthorizeCustomer with.
 var Publishes = []events.Event{
 	events.CustomerRegistered{}, events.CustomerSmsChanged{}, events.CustomerEnabled{}, events.CustomerDisabled{},
+	events.CreateOrderReply{},
 }
 
 // repository stores customers; writes publish their events in the same
@@ -26,13 +29,23 @@ type repository interface {
 	Get(ctx context.Context, id string) (*customer.Customer, error)
 }
 
-// Handlers holds the customers service's use cases and transports.
+// publisher writes events that change no customer (the saga replies) to the
+// service's outbox; inside a consumer it joins the transaction in ctx, so the
+// reply commits with the inbox row (postgres.Publisher).
+type publisher interface {
+	Publish(ctx context.Context, evs ...events.Event) error
+}
+
+// Handlers holds the customers service's use cases, consumers and
+// transports.
 type Handlers struct {
 	repo  repository
+	pub   publisher
 	newID func() string
 }
 
-// New returns the customers service over repo; newID makes customer IDs.
-func New(repo repository, newID func() string) *Handlers {
-	return &Handlers{repo: repo, newID: newID}
+// New returns the customers service over repo and pub; newID makes customer
+// IDs.
+func New(repo repository, pub publisher, newID func() string) *Handlers {
+	return &Handlers{repo: repo, pub: pub, newID: newID}
 }

@@ -2,14 +2,13 @@ package customers
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/mallbots/mallbots/domain/customer"
 	"github.com/mallbots/mallbots/httpapi"
 )
 
 // Routes registers the customers API (the book's routes) on mux.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux httpapi.Router) {
 	mux.HandleFunc("POST /api/customers", httpapi.Create("", h.handleRegisterCustomer))
 	mux.HandleFunc("GET /api/customers/{id}", httpapi.Get("customer", h.handleGetCustomer))
 	mux.HandleFunc("PUT /api/customers/{id}/change-sms", httpapi.CommandWithBody(h.handleChangeSmsNumber))

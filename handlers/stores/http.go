@@ -9,7 +9,7 @@ import (
 )
 
 // Routes registers the stores API (the book's routes) on mux.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux httpapi.Router) {
 	mux.HandleFunc("POST /api/stores", httpapi.Create("", h.handleCreateStore))
 	mux.HandleFunc("GET /api/stores", h.handleListStores)
 	mux.HandleFunc("GET /api/stores/participating", h.handleListParticipating)

@@ -1,9 +1,7 @@
 package stores_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -13,13 +11,14 @@ import (
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/handlers/stores"
 	"github.com/mallbots/mallbots/httpapi"
+	"github.com/mallbots/mallbots/internal/testkit"
 )
 
 // env is the stores service over a fake repository, served the way
 // cmd serves it: the service's routes on a ServeMux behind ProblemMux.
 type env struct {
 	repo *fakeRepo
-	srv  *httptest.Server
+	api  http.Handler
 }
 
 func newEnv(t *testing.T) *env {
@@ -27,55 +26,21 @@ func newEnv(t *testing.T) *env {
 	repo := newFakeRepo()
 	mux := http.NewServeMux()
 	stores.New(repo, sequentialIDs()).Routes(mux)
-	srv := httptest.NewServer(httpapi.ProblemMux(mux))
-	t.Cleanup(srv.Close)
-	return &env{repo: repo, srv: srv}
-}
-
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// do sends a request; a non-empty body is sent as application/json.
-func (e *env) do(t *testing.T, method, path, body string) response {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	if err != nil {
-		t.Fatalf("new request %s %s: %v", method, path, err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("read %s %s response: %v", method, path, err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: b}
+	return &env{repo: repo, api: httpapi.ProblemMux(mux)}
 }
 
 // createStore creates a store over HTTP and returns its ID.
 func (e *env) createStore(t *testing.T, name, location string) string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"name": name, "location": location})
-	return createdID(t, e.do(t, http.MethodPost, "/api/stores", string(body)))
+	return createdID(t, testkit.Request(t, e.api, http.MethodPost, "/api/stores", string(body)))
 }
 
 // addProduct adds a product over HTTP; price is JSON number text like 9.99.
 func (e *env) addProduct(t *testing.T, storeID, name, price string) string {
 	t.Helper()
 	body := `{"name":` + quote(name) + `,"description":"d","sku":"s","price":` + price + `}`
-	return createdID(t, e.do(t, http.MethodPost, "/api/stores/"+storeID+"/products", body))
+	return createdID(t, testkit.Request(t, e.api, http.MethodPost, "/api/stores/"+storeID+"/products", body))
 }
 
 func quote(s string) string {
@@ -83,76 +48,16 @@ func quote(s string) string {
 	return string(b)
 }
 
-func createdID(t *testing.T, r response) string {
+func createdID(t *testing.T, r *httptest.ResponseRecorder) string {
 	t.Helper()
-	if r.status != http.StatusCreated {
-		t.Fatalf("create: status %d, want 201; body %s", r.status, r.body)
+	if r.Code != http.StatusCreated {
+		t.Fatalf("create: status %d, want 201; body %s", r.Code, r.Body)
 	}
 	var out map[string]string
-	if err := json.Unmarshal(r.body, &out); err != nil || len(out) != 1 || out["id"] == "" {
-		t.Fatalf("create: body %s, want {\"id\": …} (%v)", r.body, err)
+	if err := json.Unmarshal(r.Body.Bytes(), &out); err != nil || len(out) != 1 || out["id"] == "" {
+		t.Fatalf("create: body %s, want {\"id\": …} (%v)", r.Body, err)
 	}
 	return out["id"]
-}
-
-// decode parses JSON keeping numbers exactly as written (json.Number).
-func decode(t *testing.T, b []byte) any {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
-}
-
-// assertJSON checks that r is 200-ish application/json equal to want, numbers
-// compared by their text (so 9.99 must be written as 9.99).
-func assertJSON(t *testing.T, r response, status int, want string) {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q, want application/json", ct)
-	}
-	if got, w := decode(t, r.body), decode(t, []byte(want)); !reflect.DeepEqual(got, w) {
-		t.Errorf("body %s\nwant %s", bytes.TrimSpace(r.body), want)
-	}
-}
-
-// assertProblem checks that r is an application/problem+json problem with
-// the given status, and returns it.
-func assertProblem(t *testing.T, r response, status int) httpapi.Problem {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); ct != httpapi.ContentTypeProblem {
-		t.Errorf("Content-Type %q, want %s", ct, httpapi.ContentTypeProblem)
-	}
-	var p httpapi.Problem
-	if err := json.Unmarshal(r.body, &p); err != nil {
-		t.Fatalf("decode problem %s: %v", r.body, err)
-	}
-	if p.Status != status {
-		t.Errorf("problem status field %d, want %d; body %s", p.Status, status, r.body)
-	}
-	if p.Title == "" || p.Detail == "" {
-		t.Errorf("problem without title or detail: %s", r.body)
-	}
-	return p
-}
-
-// assertStatus checks a command's answer: 200 {} or a problem.
-func assertStatus(t *testing.T, r response, status int) {
-	t.Helper()
-	if status == http.StatusOK {
-		assertJSON(t, r, http.StatusOK, `{}`)
-		return
-	}
-	assertProblem(t, r, status)
 }
 
 func assertEvents(t *testing.T, got, want []events.Event) {
@@ -196,25 +101,20 @@ func TestCreateStore(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/stores", strings.NewReader(tc.body))
+			req := httptest.NewRequest(http.MethodPost, "/api/stores", strings.NewReader(tc.body))
 			req.Header.Set("Content-Type", "application/json")
 			if tc.contentType != "" {
 				req.Header.Set("Content-Type", tc.contentType)
 			}
-			res, err := e.srv.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			r := response{status: res.StatusCode, header: res.Header, body: b}
+			r := httptest.NewRecorder()
+			e.api.ServeHTTP(r, req)
 			if tc.status == http.StatusCreated {
-				assertJSON(t, r, http.StatusCreated, `{"id":"`+firstID+`"}`)
+				testkit.AssertJSON(t, r, http.StatusCreated, `{"id":"`+firstID+`"}`)
 				if s := e.repo.store(firstID); s == nil || s.Name() != "Waldo's Wares" || s.Participating() {
 					t.Errorf("stored store %+v, want a non-participating Waldo's Wares", s)
 				}
 			} else {
-				assertProblem(t, r, tc.status)
+				testkit.AssertProblem(t, r, tc.status, "")
 				if s := e.repo.store(firstID); s != nil {
 					t.Errorf("a rejected create stored %+v", s)
 				}
@@ -317,7 +217,7 @@ func TestStoreCommands(t *testing.T) {
 			e := newEnv(t)
 			id := e.createStore(t, "Waldo", "Level 2")
 			for _, s := range tc.steps {
-				assertStatus(t, e.do(t, s.method, strings.ReplaceAll(s.path, "{id}", id), s.body), s.status)
+				testkit.AssertCommand(t, testkit.Request(t, e.api, s.method, strings.ReplaceAll(s.path, "{id}", id), s.body), s.status, "")
 			}
 			var want []events.Event
 			if tc.wantEvents != nil {
@@ -336,7 +236,7 @@ func TestGetStore(t *testing.T) {
 	e := newEnv(t)
 	id := e.createStore(t, "Waldo", "Level 2")
 	other := e.createStore(t, "Xena", "Level 3")
-	assertStatus(t, e.do(t, "PUT", "/api/stores/"+other+"/participating", ""), 200)
+	testkit.AssertCommand(t, testkit.Request(t, e.api, "PUT", "/api/stores/"+other+"/participating", ""), 200, "")
 
 	cases := []struct {
 		name, path string
@@ -355,12 +255,12 @@ func TestGetStore(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := e.do(t, "GET", tc.path, "")
+			r := testkit.Request(t, e.api, "GET", tc.path, "")
 			if tc.status != 200 {
-				assertProblem(t, r, tc.status)
+				testkit.AssertProblem(t, r, tc.status, "")
 				return
 			}
-			assertJSON(t, r, 200, tc.want)
+			testkit.AssertJSON(t, r, 200, tc.want)
 		})
 	}
 }
@@ -373,7 +273,7 @@ func TestListStores(t *testing.T) {
 	alpha := e.createStore(t, "Alpha", "L2")
 	mid := e.createStore(t, "Mid", "L3")
 	for _, id := range []string{zeta, mid} {
-		assertStatus(t, e.do(t, "PUT", "/api/stores/"+id+"/participating", ""), 200)
+		testkit.AssertCommand(t, testkit.Request(t, e.api, "PUT", "/api/stores/"+id+"/participating", ""), 200, "")
 	}
 	js := func(id, name, loc string, p bool) string {
 		b, _ := json.Marshal(map[string]any{"id": id, "name": name, "location": loc, "participating": p})
@@ -396,7 +296,7 @@ func TestListStores(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			assertJSON(t, tc.env.do(t, "GET", tc.path, ""), 200, tc.want)
+			testkit.AssertJSON(t, testkit.Request(t, tc.env.api, "GET", tc.path, ""), 200, tc.want)
 		})
 	}
 }
@@ -437,10 +337,10 @@ func TestAddProduct(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			storeID := e.createStore(t, "Waldo", "L2")
-			r := e.do(t, "POST", strings.ReplaceAll(tc.path, "{id}", storeID), tc.body)
+			r := testkit.Request(t, e.api, "POST", strings.ReplaceAll(tc.path, "{id}", storeID), tc.body)
 			after := e.repo.published()[1:]
 			if tc.status != 201 {
-				p := assertProblem(t, r, tc.status)
+				p := testkit.AssertProblem(t, r, tc.status, "")
 				if tc.badField != "" && (len(p.Errors) != 1 || p.Errors[0].Field != tc.badField) {
 					t.Errorf("problem errors %+v, want one naming %q", p.Errors, tc.badField)
 				}
@@ -491,20 +391,20 @@ func TestCatalogAndProduct(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := e.do(t, "GET", tc.path, "")
+			r := testkit.Request(t, e.api, "GET", tc.path, "")
 			if tc.status != 200 {
-				assertProblem(t, r, tc.status)
+				testkit.AssertProblem(t, r, tc.status, "")
 				return
 			}
-			assertJSON(t, r, 200, tc.want)
+			testkit.AssertJSON(t, r, 200, tc.want)
 		})
 	}
 
 	t.Run("price is a JSON number", func(t *testing.T) {
 		t.Parallel()
-		r := e.do(t, "GET", "/api/stores/products/"+widget, "")
-		if !bytes.Contains(r.body, []byte(`"price":9.99`)) {
-			t.Errorf("body %s does not hold \"price\":9.99", r.body)
+		r := testkit.Request(t, e.api, "GET", "/api/stores/products/"+widget, "")
+		if !strings.Contains(r.Body.String(), `"price":9.99`) {
+			t.Errorf("body %s does not hold \"price\":9.99", r.Body)
 		}
 	})
 }
@@ -594,7 +494,7 @@ func TestProductCommands(t *testing.T) {
 			sid := e.createStore(t, "Waldo", "L2")
 			pid := e.addProduct(t, sid, "Widget", "9.99")
 			for _, s := range tc.steps {
-				assertStatus(t, e.do(t, s.method, strings.ReplaceAll(s.path, "{id}", pid), s.body), s.status)
+				testkit.AssertCommand(t, testkit.Request(t, e.api, s.method, strings.ReplaceAll(s.path, "{id}", pid), s.body), s.status, "")
 			}
 			var want []events.Event
 			if tc.wantEvents != nil {
@@ -632,9 +532,9 @@ func TestRoutingProblems(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := e.do(t, tc.method, tc.path, "")
-			assertProblem(t, r, tc.status)
-			allow := r.header.Get("Allow")
+			r := testkit.Request(t, e.api, tc.method, tc.path, "")
+			testkit.AssertProblem(t, r, tc.status, "")
+			allow := r.Header().Get("Allow")
 			for _, m := range tc.allow {
 				if !strings.Contains(allow, m) {
 					t.Errorf("Allow %q does not list %s", allow, m)

@@ -1,7 +1,8 @@
 // Package testkit gives integration tests real, isolated infrastructure: a
 // fresh migrated PostgreSQL database per test, a RabbitMQ connection, unique
 // names, and polling with a deadline. With CI=true a missing server fails the
-// test; elsewhere it skips it.
+// test; elsewhere it skips it. It also holds the HTTP request and response
+// assertions the handlers' httptest tests share (http.go).
 package testkit
 
 import (

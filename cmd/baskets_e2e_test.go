@@ -1,0 +1,265 @@
+package cmd
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/mallbots/mallbots/config"
+	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/testkit"
+	"github.com/mallbots/mallbots/messaging"
+)
+
+// assertBody fails unless out, a decoded JSON body, equals want as JSON.
+func assertBody(t *testing.T, out map[string]any, want string) {
+	t.Helper()
+	var exp any
+	if err := json.Unmarshal([]byte(want), &exp); err != nil {
+		t.Fatalf("want is not JSON: %v", err)
+	}
+	got, _ := json.Marshal(out)
+	wantJSON, _ := json.Marshal(exp)
+	if string(got) != string(wantJSON) {
+		t.Errorf("body = %s\nwant   %s", got, wantJSON)
+	}
+}
+
+func TestBasketsEndToEnd(t *testing.T) {
+	s := startSystem(t, "stores", "customers", "baskets")
+	checkedOut := s.tap(events.BasketCheckedOutName)
+	mustDo := func(method, path, body string) map[string]any {
+		t.Helper()
+		status, out, _ := s.do(method, path, body, nil)
+		if status != http.StatusOK {
+			t.Fatalf("%s %s = %d %v, want 200", method, path, status, out)
+		}
+		return out
+	}
+
+	storeID := s.mustCreate("/api/stores", `{"name":"Robo Parts","location":"Level 1"}`, nil)
+	servo := s.mustCreate("/api/stores/"+storeID+"/products", `{"name":"Servo","description":"d","sku":"S-1","price":9.99}`, nil)
+	gear := s.mustCreate("/api/stores/"+storeID+"/products", `{"name":"Gear","description":"d","sku":"G-1","price":0.50}`, nil)
+	gone := s.mustCreate("/api/stores/"+storeID+"/products", `{"name":"Gone","description":"d","sku":"X-1","price":1}`, nil)
+	mustDo(http.MethodDelete, "/api/stores/products/"+gone, "")
+	ada := s.mustCreate("/api/customers", `{"name":"Ada","smsNumber":"+1 555 123 4567"}`, nil)
+	bob := s.mustCreate("/api/customers", `{"name":"Bob","smsNumber":"+1 555 765 4321"}`, nil)
+	mustDo(http.MethodPut, "/api/customers/"+bob+"/disable", "")
+
+	testkit.Eventually(t, 10*time.Second, "the baskets caches hold the store, its products and the customers", func() bool {
+		return s.count(`SELECT count(*) FROM baskets.stores_cache WHERE id = $1`, storeID) == 1 &&
+			s.count(`SELECT count(*) FROM baskets.products_cache WHERE id IN ($1, $2) AND NOT removed`, servo, gear) == 2 &&
+			s.count(`SELECT count(*) FROM baskets.products_cache WHERE id = $1 AND removed`, gone) == 1 &&
+			s.count(`SELECT count(*) FROM baskets.customers_cache WHERE (id = $1 AND enabled) OR (id = $2 AND NOT enabled)`, ada, bob) == 2
+	})
+
+	basketID := s.mustCreate("/api/baskets", `{"customerId":"`+ada+`"}`, nil)
+	path := "/api/baskets/" + basketID
+	item := func(productID string, quantity int) string {
+		b, _ := json.Marshal(map[string]any{"productId": productID, "quantity": quantity})
+		return string(b)
+	}
+	mustDo(http.MethodPut, path+"/addItem", item(servo, 2))
+	mustDo(http.MethodPut, path+"/addItem", item(gear, 3))
+	mustDo(http.MethodPut, path+"/addItem", item(servo, 1))
+	mustDo(http.MethodPut, path+"/removeItem", item(gear, 1))
+	servoLine := `{"storeId":"` + storeID + `","storeName":"Robo Parts","productId":"` + servo + `","productName":"Servo","price":9.99,"quantity":3}`
+	gearLine := `{"storeId":"` + storeID + `","storeName":"Robo Parts","productId":"` + gear + `","productName":"Gear","price":0.50,"quantity":2}`
+	assertBody(t, mustDo(http.MethodGet, path, ""),
+		`{"basket":{"id":"`+basketID+`","customerId":"`+ada+`","status":"open","items":[`+servoLine+`,`+gearLine+`],"total":30.97}}`)
+
+	// Refusals are problems a kiosk can show, never 500s, and change nothing.
+	unknown := uuid.NewString()
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		detail                   string
+	}{
+		{"unknown product", http.MethodPut, path + "/addItem", item(unknown, 1), 422, "product " + unknown + " is not on sale"},
+		{"removed product", http.MethodPut, path + "/addItem", item(gone, 1), 422, "product " + gone + " is not on sale"},
+		{"disabled customer", http.MethodPost, "/api/baskets", `{"customerId":"` + bob + `"}`, 422, "customer " + bob + " is disabled"},
+		{"unknown customer", http.MethodPost, "/api/baskets", `{"customerId":"` + unknown + `"}`, 422, "customer " + unknown + " is not known to baskets"},
+		{"remove more than present", http.MethodPut, path + "/removeItem", item(gear, 5), 422, "removing 5 of product " + gear},
+		{"payment id not a UUID", http.MethodPut, path + "/checkout", `{"paymentId":"cash"}`, 422, "paymentId must be a UUID"},
+		{"unknown basket", http.MethodPut, "/api/baskets/" + unknown + "/checkout", `{"paymentId":"` + unknown + `"}`, 404, "basket " + unknown},
+	} {
+		status, out, hdr := s.do(tc.method, tc.path, tc.body, nil)
+		detail, _ := out["detail"].(string)
+		if status != tc.status || !strings.HasPrefix(hdr.Get("Content-Type"), "application/problem+json") || !strings.Contains(detail, tc.detail) {
+			t.Errorf("%s: %s %s = %d %v, want %d problem+json saying %q", tc.name, tc.method, tc.path, status, out, tc.status, tc.detail)
+		}
+	}
+
+	paymentID := uuid.NewString()
+	assertBody(t, mustDo(http.MethodPut, path+"/checkout", `{"paymentId":"`+paymentID+`"}`), `{}`)
+	select {
+	case d := <-checkedOut:
+		if name, _ := d.Headers[messaging.NameKey].(string); name != events.BasketCheckedOutName {
+			t.Errorf("header name = %q", name)
+		}
+		if producer, _ := d.Headers[messaging.ProducerKey].(string); producer != "baskets" {
+			t.Errorf("header producer = %q", producer)
+		}
+		var got events.BasketCheckedOut
+		if err := json.Unmarshal(d.Body, &got); err != nil {
+			t.Fatalf("BasketCheckedOut body %s: %v", d.Body, err)
+		}
+		want := events.BasketCheckedOut{BasketID: basketID, CustomerID: ada, PaymentID: paymentID, Items: []events.Item{
+			{StoreID: storeID, StoreName: "Robo Parts", ProductID: servo, ProductName: "Servo", Price: 999, Quantity: 3},
+			{StoreID: storeID, StoreName: "Robo Parts", ProductID: gear, ProductName: "Gear", Price: 50, Quantity: 2},
+		}}
+		gotJSON, _ := json.Marshal(got)
+		wantJSON, _ := json.Marshal(want)
+		if string(gotJSON) != string(wantJSON) {
+			t.Errorf("BasketCheckedOut = %s\nwant %s", gotJSON, wantJSON)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no BasketCheckedOut was published")
+	}
+	assertBody(t, mustDo(http.MethodGet, path, ""),
+		`{"basket":{"id":"`+basketID+`","customerId":"`+ada+`","paymentId":"`+paymentID+`","status":"checked_out","items":[`+servoLine+`,`+gearLine+`],"total":30.97}}`)
+
+	// A checked-out basket is final; an empty one cannot be checked out.
+	other := s.mustCreate("/api/baskets", `{"customerId":"`+ada+`"}`, nil)
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{http.MethodPut, path + "/addItem", item(servo, 1), 409},
+		{http.MethodDelete, path, "", 409},
+		{http.MethodPut, path + "/checkout", `{"paymentId":"` + paymentID + `"}`, 409},
+		{http.MethodPut, "/api/baskets/" + other + "/checkout", `{"paymentId":"` + paymentID + `"}`, 422},
+		{http.MethodDelete, "/api/baskets/" + other, "", 200},
+		{http.MethodDelete, "/api/baskets/" + other, "", 409},
+	} {
+		if status, out, _ := s.do(tc.method, tc.path, tc.body, nil); status != tc.status {
+			t.Errorf("%s %s = %d %v, want %d", tc.method, tc.path, status, out, tc.status)
+		}
+	}
+	if n := s.count(`SELECT count(*) FROM baskets.watermill_outbox WHERE payload->>'destination_topic' = $1`, events.BasketCheckedOutName); n != 1 {
+		t.Errorf("baskets published %d BasketCheckedOut, want 1", n)
+	}
+}
+
+func TestBasketsCacheConsumersIgnoreRedeliveriesAndStaleEvents(t *testing.T) {
+	s := startSystem(t, "baskets")
+	id := func() string { return uuid.NewString() }
+	storeID, otherStore := id(), id()
+	productID, otherProduct := id(), id()
+	customerID, otherCustomer := id(), id()
+
+	tests := []struct {
+		name string
+		// original is delivered twice at once, then newer supersedes it;
+		// then original comes again, redelivered (same message ID) and
+		// re-sent (a new ID); then sentinel, on original's queue.
+		original, newer, sentinel events.Event
+		handler                   string
+		// state counts 1 when the entity ($1) holds newer's values;
+		// applied counts 1 when the sentinel's entity ($1) is cached.
+		state, applied string
+		entity, other  string
+	}{
+		{name: "store name",
+			original: events.StoreCreated{StoreID: storeID, Name: "Waffles", Location: "L1", Version: 1},
+			newer:    events.StoreRebranded{StoreID: storeID, Name: "Crêpes", Version: 2},
+			sentinel: events.StoreCreated{StoreID: otherStore, Name: "Other", Location: "L2", Version: 1},
+			handler:  "baskets.OnStoreCreated",
+			state:    `SELECT count(*) FROM baskets.stores_cache WHERE id = $1 AND name = 'Crêpes' AND name_version = 2`,
+			applied:  `SELECT count(*) FROM baskets.stores_cache WHERE id = $1`,
+			entity:   storeID, other: otherStore},
+		{name: "product price",
+			original: events.ProductAdded{ProductID: productID, StoreID: storeID, Name: "Syrup", Price: 499, Version: 1},
+			newer:    events.ProductPriceIncreased{ProductID: productID, StoreID: storeID, Delta: 100, Price: 599, Version: 2},
+			sentinel: events.ProductAdded{ProductID: otherProduct, StoreID: storeID, Name: "Other", Price: 100, Version: 1},
+			handler:  "baskets.OnProductAdded",
+			state:    `SELECT count(*) FROM baskets.products_cache WHERE id = $1 AND name = 'Syrup' AND price = 599 AND price_version = 2`,
+			applied:  `SELECT count(*) FROM baskets.products_cache WHERE id = $1`,
+			entity:   productID, other: otherProduct},
+		{name: "customer enabled",
+			original: events.CustomerRegistered{CustomerID: customerID, Name: "Ada", SmsNumber: "5551234567", Enabled: true, Version: 1},
+			newer:    events.CustomerDisabled{CustomerID: customerID, Version: 2},
+			sentinel: events.CustomerRegistered{CustomerID: otherCustomer, Name: "Bob", SmsNumber: "5557654321", Enabled: true, Version: 1},
+			handler:  "baskets.OnCustomerRegistered",
+			state:    `SELECT count(*) FROM baskets.customers_cache WHERE id = $1 AND NOT enabled AND enabled_version = 2`,
+			applied:  `SELECT count(*) FROM baskets.customers_cache WHERE id = $1`,
+			entity:   customerID, other: otherCustomer},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			msgID := s.publish(tc.original, "")
+			s.publish(tc.original, msgID)
+			s.publish(tc.newer, "")
+			testkit.Eventually(t, 10*time.Second, "the newer event is applied", func() bool { return s.count(tc.state, tc.entity) == 1 })
+
+			s.publish(tc.original, msgID) // a redelivery: the inbox drops it
+			s.publish(tc.original, "")    // a re-send: the version guard ignores it
+			s.publish(tc.sentinel, "")
+			// One queue delivers to one consumer in order, so once the
+			// sentinel is applied both copies before it were handled.
+			testkit.Eventually(t, 10*time.Second, "the sentinel is applied", func() bool { return s.count(tc.applied, tc.other) == 1 })
+			if s.count(tc.state, tc.entity) != 1 {
+				t.Errorf("an old copy of %s overwrote the newer state", tc.original.EventName())
+			}
+			if n := s.count(`SELECT count(*) FROM baskets.inbox WHERE handler = $1 AND message_id = $2`, tc.handler, msgID); n != 1 {
+				t.Errorf("inbox holds message %s %d times, want once", msgID, n)
+			}
+			if n := s.count(`SELECT count(*) FROM baskets.inbox WHERE handler = $1`, tc.handler); n != 3 {
+				t.Errorf("%s handled %d distinct messages, want 3 (original, re-send, sentinel)", tc.handler, n)
+			}
+		})
+	}
+}
+
+func TestBasketsCacheConsumersWaitForEarlierEvents(t *testing.T) {
+	// Retries bounded by time only, so the test controls when the earlier
+	// event arrives without racing a retry count.
+	s := startSystemWith(t, func(c *config.Config) {
+		c.Retry.MaxRetries, c.Retry.MaxElapsedTime = 1000, 3*time.Second
+	}, "baskets")
+
+	t.Run("ProductRebranded before ProductAdded is retried, then applied", func(t *testing.T) {
+		productID, storeID := uuid.NewString(), uuid.NewString()
+		rebrandID := s.publish(events.ProductRebranded{ProductID: productID, StoreID: storeID, Name: "Golden syrup", Description: "cane", Version: 2}, "")
+		// The consumer holds the message (nothing left ready) and, the
+		// product missing, fails and retries it without applying anything.
+		testkit.Eventually(t, 10*time.Second, "the consumer took ProductRebranded", func() bool {
+			return s.ready("baskets.OnProductRebranded") == 0
+		})
+		if n := s.count(`SELECT count(*) FROM baskets.products_cache WHERE id = $1`, productID); n != 0 {
+			t.Fatalf("ProductRebranded cached the product on its own")
+		}
+		s.publish(events.ProductAdded{ProductID: productID, StoreID: storeID, Name: "Syrup", Price: 499, Version: 1}, "")
+		testkit.Eventually(t, 10*time.Second, "the retried rebrand lands after ProductAdded", func() bool {
+			return s.count(`SELECT count(*) FROM baskets.products_cache
+				WHERE id = $1 AND name = 'Golden syrup' AND name_version = 2 AND price = 499`, productID) == 1
+		})
+		if n := s.count(`SELECT count(*) FROM baskets.inbox WHERE message_id = $1`, rebrandID); n != 1 {
+			t.Errorf("inbox holds the rebrand %d times, want once", n)
+		}
+		if n := s.ready("baskets.poison"); n != 0 {
+			t.Errorf("baskets.poison holds %d messages, want none", n)
+		}
+	})
+
+	t.Run("CustomerDisabled for a customer who never registers is poisoned with the reason", func(t *testing.T) {
+		customerID := uuid.NewString()
+		msgID := s.publish(events.CustomerDisabled{CustomerID: customerID, Version: 2}, "")
+		d := s.poisoned("baskets", 20*time.Second)
+		reason, _ := d.Headers[messaging.ReasonPoisonedKey].(string)
+		handler, _ := d.Headers[messaging.HandlerPoisonedKey].(string)
+		if d.MessageId != msgID || handler != "baskets.OnCustomerDisabled" ||
+			!strings.Contains(reason, "customer "+customerID+" is not in the baskets customer cache yet") {
+			t.Errorf("poisoned message %s from %q because %q; want %s from baskets.OnCustomerDisabled saying the customer is not cached",
+				d.MessageId, handler, reason, msgID)
+		}
+		if n := s.count(`SELECT count(*) FROM baskets.customers_cache WHERE id = $1`, customerID); n != 0 {
+			t.Errorf("the poisoned event cached the customer")
+		}
+	})
+}

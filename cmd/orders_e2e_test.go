@@ -1,0 +1,309 @@
+package cmd
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mallbots/mallbots/config"
+	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/testkit"
+)
+
+// patientRetries lets a message be retried for long enough that a test can
+// deliver what it waits for before it is poisoned.
+func patientRetries(cfg *config.Config) {
+	cfg.Retry.MaxRetries, cfg.Retry.MaxElapsedTime = 100, 30*time.Second
+}
+
+// orderTap reads one tap and hands out its messages by order: messages of
+// other orders are kept for later calls.
+type orderTap struct {
+	t     *testing.T
+	topic string
+	ch    <-chan amqp.Delivery
+	kept  []amqp.Delivery
+}
+
+func (s *system) tapByOrder(topic string) *orderTap {
+	return &orderTap{t: s.t, topic: topic, ch: s.tap(topic)}
+}
+
+func orderIDOf(d amqp.Delivery) string {
+	var body struct {
+		OrderID string `json:"orderId"`
+	}
+	_ = json.Unmarshal(d.Body, &body)
+	return body.OrderID
+}
+
+// next returns the next message about orderID, failing the test after 10s.
+func (tp *orderTap) next(orderID string) amqp.Delivery {
+	tp.t.Helper()
+	for i, d := range tp.kept {
+		if orderIDOf(d) == orderID {
+			tp.kept = append(tp.kept[:i], tp.kept[i+1:]...)
+			return d
+		}
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case d := <-tp.ch:
+			if orderIDOf(d) == orderID {
+				return d
+			}
+			tp.kept = append(tp.kept, d)
+		case <-timeout:
+			tp.t.Fatalf("no %s for order %s within 10s", tp.topic, orderID)
+		}
+	}
+}
+
+// decodeNext decodes the next message about orderID into a T.
+func decodeNext[T any](tp *orderTap, orderID string) T {
+	tp.t.Helper()
+	var v T
+	d := tp.next(orderID)
+	if err := json.Unmarshal(d.Body, &v); err != nil {
+		tp.t.Fatalf("decode %s: %v; %s", tp.topic, err, d.Body)
+	}
+	return v
+}
+
+// orderOutboxCount counts service's outbox rows to topic about orderID.
+func (s *system) orderOutboxCount(service, topic, orderID string) int {
+	s.t.Helper()
+	return s.count(`SELECT count(*) FROM `+service+`.watermill_outbox
+		WHERE payload->>'destination_topic' = $1
+		AND convert_from(decode(payload->>'payload', 'base64'), 'UTF8')::jsonb->>'orderId' = $2`, topic, orderID)
+}
+
+// handled waits until handler recorded message id in service's inbox: its
+// queue has then handled every message published to it before id.
+func (s *system) awaitInbox(service, handler, id string) {
+	s.t.Helper()
+	testkit.Eventually(s.t, 10*time.Second, handler+" handled message "+id, func() bool {
+		return s.count("SELECT count(*) FROM "+service+".inbox WHERE handler = $1 AND message_id = $2", handler, id) == 1
+	})
+}
+
+// taken waits until queue has no message ready: the one just published to
+// it is in its consumer's hands.
+func (s *system) awaitTaken(queue string) {
+	s.t.Helper()
+	conn, err := amqp.Dial(s.amqpURL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer ch.Close()
+	testkit.Eventually(s.t, 10*time.Second, "the consumer of "+queue+" took its message", func() bool {
+		q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+		return err == nil && q.Messages == 0 && q.Consumers > 0
+	})
+}
+
+// order returns GET /api/ordering/{id}'s order.
+func (s *system) getOrder(id string) map[string]any {
+	s.t.Helper()
+	status, out, _ := s.do(http.MethodGet, "/api/ordering/"+id, "", nil)
+	if status != http.StatusOK {
+		s.t.Fatalf("GET order %s = %d %v", id, status, out)
+	}
+	o, _ := out["order"].(map[string]any)
+	return o
+}
+
+func (s *system) awaitOrderStatus(id, status string) map[string]any {
+	s.t.Helper()
+	var o map[string]any
+	testkit.Eventually(s.t, 10*time.Second, "order "+id+" is "+status, func() bool {
+		o = s.getOrder(id)
+		return o["status"] == status
+	})
+	return o
+}
+
+func checkedOutBasket(basketID string) events.BasketCheckedOut {
+	return events.BasketCheckedOut{BasketID: basketID, CustomerID: uuid.NewString(), PaymentID: uuid.NewString(), Items: []events.Item{
+		{StoreID: uuid.NewString(), StoreName: "Robo Parts", ProductID: uuid.NewString(), ProductName: "Servo", Price: 999, Quantity: 2},
+		{StoreID: uuid.NewString(), StoreName: "Bolts", ProductID: uuid.NewString(), ProductName: "M3 bolt", Price: 5, Quantity: 10},
+	}}
+}
+
+func TestOrdersEndToEnd(t *testing.T) {
+	s := startSystemWith(t, patientRetries, "orders")
+	var (
+		created   = s.tapByOrder(events.OrderCreatedName)
+		approved  = s.tapByOrder(events.OrderApprovedName)
+		rejected  = s.tapByOrder(events.OrderRejectedName)
+		readied   = s.tapByOrder(events.OrderReadiedName)
+		completed = s.tapByOrder(events.OrderCompletedName)
+		replies   = s.tapByOrder(events.CreateOrderReplyName)
+	)
+	place := func() events.BasketCheckedOut {
+		e := checkedOutBasket(uuid.NewString())
+		s.publish(e, "")
+		if got := decodeNext[events.OrderCreated](created, e.BasketID); got.Total != 2048 || len(got.Items) != 2 || got.CustomerID != e.CustomerID {
+			t.Fatalf("OrderCreated = %+v", got)
+		}
+		return e
+	}
+
+	t.Run("a checked-out basket becomes one order, however often it comes", func(t *testing.T) {
+		e := checkedOutBasket(uuid.NewString())
+		id := s.publish(e, "")
+		got := decodeNext[events.OrderCreated](created, e.BasketID)
+		if got.OrderID != e.BasketID || got.PaymentID != e.PaymentID || got.Total != 2048 || got.Items[1] != e.Items[1] {
+			t.Errorf("OrderCreated = %+v, want the basket's order", got)
+		}
+		s.publish(e, id)          // redelivered
+		again := s.publish(e, "") // the same checkout under another message ID
+		s.awaitInbox("orders", "orders.OnBasketCheckedOut", again)
+		if n := s.count("SELECT count(*) FROM orders.events WHERE order_id = $1", e.BasketID); n != 1 {
+			t.Errorf("%d events stored, want the one OrderCreated", n)
+		}
+		if n := s.orderOutboxCount("orders", events.OrderCreatedName, e.BasketID); n != 1 {
+			t.Errorf("%d OrderCreated published, want 1", n)
+		}
+		if o := s.getOrder(e.BasketID); o["status"] != "pending" || o["total"] != 20.48 {
+			t.Errorf("order = %v", o)
+		}
+	})
+
+	t.Run("POST /api/ordering places an order", func(t *testing.T) {
+		e := checkedOutBasket("")
+		body, _ := json.Marshal(map[string]any{"customerId": e.CustomerID, "paymentId": e.PaymentID, "items": []map[string]any{
+			{"storeId": e.Items[0].StoreID, "storeName": "Robo Parts", "productId": e.Items[0].ProductID, "productName": "Servo", "price": 9.99, "quantity": 2}}})
+		id := s.mustCreate("/api/ordering", string(body), nil)
+		if got := decodeNext[events.OrderCreated](created, id); got.Total != 1998 || got.CustomerID != e.CustomerID {
+			t.Errorf("OrderCreated = %+v", got)
+		}
+	})
+
+	t.Run("ApproveOrder: one approval, a success reply per command", func(t *testing.T) {
+		e := place()
+		shoppingID := uuid.NewString()
+		cmd := events.ApproveOrder{OrderID: e.BasketID, ShoppingID: shoppingID}
+		id := s.publish(cmd, "")
+		if got := decodeNext[events.CreateOrderReply](replies, e.BasketID); got != (events.CreateOrderReply{OrderID: e.BasketID, Command: events.ApproveOrderName, Success: true}) {
+			t.Errorf("reply = %+v", got)
+		}
+		if got := decodeNext[events.OrderApproved](approved, e.BasketID); got != (events.OrderApproved{OrderID: e.BasketID, CustomerID: e.CustomerID, ShoppingID: shoppingID}) {
+			t.Errorf("OrderApproved = %+v", got)
+		}
+		s.publish(cmd, id)          // redelivered: nothing at all
+		again := s.publish(cmd, "") // sent again: the same success, no new event
+		s.awaitInbox("orders", "orders.OnApproveOrder", again)
+		if got := decodeNext[events.CreateOrderReply](replies, e.BasketID); !got.Success {
+			t.Errorf("second reply = %+v, want a success", got)
+		}
+		if n := s.orderOutboxCount("orders", events.CreateOrderReplyName, e.BasketID); n != 2 {
+			t.Errorf("%d replies published, want 2 (one per command message)", n)
+		}
+		if n := s.orderOutboxCount("orders", events.OrderApprovedName, e.BasketID); n != 1 {
+			t.Errorf("%d OrderApproved published, want 1", n)
+		}
+	})
+
+	t.Run("RejectOrder rejects with the reason", func(t *testing.T) {
+		e := place()
+		s.publish(events.RejectOrder{OrderID: e.BasketID, Reason: "confirmPayment failed: amount differs"}, "")
+		if got := decodeNext[events.CreateOrderReply](replies, e.BasketID); got != (events.CreateOrderReply{OrderID: e.BasketID, Command: events.RejectOrderName, Success: true}) {
+			t.Errorf("reply = %+v", got)
+		}
+		if got := decodeNext[events.OrderRejected](rejected, e.BasketID); got.Reason != "confirmPayment failed: amount differs" || got.CustomerID != e.CustomerID {
+			t.Errorf("OrderRejected = %+v", got)
+		}
+		if o := s.getOrder(e.BasketID); o["status"] != "rejected" || o["reason"] != "confirmPayment failed: amount differs" {
+			t.Errorf("order = %v", o)
+		}
+	})
+
+	t.Run("approving a canceled order is a failure reply", func(t *testing.T) {
+		e := place()
+		if status, out, _ := s.do(http.MethodDelete, "/api/ordering/"+e.BasketID, "", nil); status != http.StatusOK {
+			t.Fatalf("cancel = %d %v", status, out)
+		}
+		s.publish(events.ApproveOrder{OrderID: e.BasketID, ShoppingID: uuid.NewString()}, "")
+		got := decodeNext[events.CreateOrderReply](replies, e.BasketID)
+		if got.Success || got.Command != events.ApproveOrderName || got.Reason == "" {
+			t.Errorf("reply = %+v, want a failure with the reason", got)
+		}
+		if o := s.getOrder(e.BasketID); o["status"] != "canceled" {
+			t.Errorf("order = %v", o)
+		}
+	})
+
+	t.Run("ApproveOrder before the order exists is retried until it does", func(t *testing.T) {
+		e := checkedOutBasket(uuid.NewString())
+		s.publish(events.ApproveOrder{OrderID: e.BasketID, ShoppingID: uuid.NewString()}, "")
+		s.awaitTaken("orders.OnApproveOrder")
+		s.publish(e, "")
+		if got := decodeNext[events.CreateOrderReply](replies, e.BasketID); !got.Success {
+			t.Errorf("reply = %+v", got)
+		}
+		s.awaitOrderStatus(e.BasketID, "approved")
+	})
+
+	t.Run("a list completed before the approval waits for it; then ready, paid, completed", func(t *testing.T) {
+		e := place()
+		shoppingID := uuid.NewString()
+		listDone := s.publish(events.ShoppingListCompleted{ShoppingID: shoppingID, OrderID: e.BasketID}, "")
+		s.awaitTaken("orders.OnShoppingListCompleted")
+		if o := s.getOrder(e.BasketID); o["status"] != "pending" {
+			t.Fatalf("order = %v, want still pending", o)
+		}
+		if n := s.count("SELECT count(*) FROM orders.inbox WHERE message_id = $1", listDone); n != 0 {
+			t.Fatal("ShoppingListCompleted was acknowledged while the order was pending")
+		}
+		s.publish(events.ApproveOrder{OrderID: e.BasketID, ShoppingID: shoppingID}, "")
+		o := s.awaitOrderStatus(e.BasketID, "ready")
+		invoiceID, _ := o["invoiceId"].(string)
+		if got := decodeNext[events.OrderReadied](readied, e.BasketID); got.InvoiceID != invoiceID || invoiceID == "" || got.Total != 2048 || got.PaymentID != e.PaymentID {
+			t.Errorf("OrderReadied = %+v, order invoice %q", got, invoiceID)
+		}
+
+		if status, out, _ := s.do(http.MethodDelete, "/api/ordering/"+e.BasketID, "", nil); status != http.StatusConflict {
+			t.Errorf("cancel a ready order = %d %v, want 409", status, out)
+		}
+
+		paid := events.InvoicePaid{InvoiceID: invoiceID, OrderID: e.BasketID, Amount: 2048}
+		s.publish(paid, "")
+		if got := decodeNext[events.OrderCompleted](completed, e.BasketID); got != (events.OrderCompleted{OrderID: e.BasketID, CustomerID: e.CustomerID, InvoiceID: invoiceID}) {
+			t.Errorf("OrderCompleted = %+v", got)
+		}
+		again := s.publish(paid, "")
+		s.awaitInbox("orders", "orders.OnInvoicePaid", again)
+		if n := s.orderOutboxCount("orders", events.OrderCompletedName, e.BasketID); n != 1 {
+			t.Errorf("%d OrderCompleted published, want 1", n)
+		}
+		s.awaitOrderStatus(e.BasketID, "completed")
+
+		status, out, _ := s.do(http.MethodGet, "/api/ordering/"+e.BasketID+"/history", "", nil)
+		evs, _ := out["events"].([]any)
+		var names []string
+		for _, ev := range evs {
+			names = append(names, ev.(map[string]any)["name"].(string))
+		}
+		want := []string{events.OrderCreatedName, events.OrderApprovedName, events.OrderReadiedName, events.OrderCompletedName}
+		if status != http.StatusOK || len(names) != len(want) {
+			t.Fatalf("history = %d %v, want %v", status, out, want)
+		}
+		for i := range want {
+			if names[i] != want[i] {
+				t.Errorf("history = %v, want %v", names, want)
+				break
+			}
+		}
+	})
+}

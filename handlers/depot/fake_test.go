@@ -1,0 +1,359 @@
+package depot_test
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mallbots/mallbots/domain"
+	"github.com/mallbots/mallbots/domain/depot"
+	"github.com/mallbots/mallbots/events"
+	handlers "github.com/mallbots/mallbots/handlers/depot"
+)
+
+// fakeRepo is an in-memory stand-in for postgres.Depot: it keeps copies of
+// the lists (in the order they were added, which stands for their age) and
+// the bots, and records, in order, the events each successful write
+// publishes. Like the real one, a write whose fn fails saves and publishes
+// nothing, Update hands fn the bot of an assigned list, and an order has one
+// list.
+type fakeRepo struct {
+	mu     sync.Mutex
+	lists  []*depot.ShoppingList
+	bots   map[string]*depot.Bot
+	events []events.Event
+	// failNext, when set, is returned by the next call instead of working.
+	failNext error
+}
+
+func newFakeRepo() *fakeRepo { return &fakeRepo{bots: map[string]*depot.Bot{}} }
+
+func cloneList(l *depot.ShoppingList) *depot.ShoppingList {
+	return depot.Rehydrate(l.ID(), l.OrderID(), l.Status(), l.BotID(), l.Stops(), l.Version())
+}
+
+func cloneBot(b *depot.Bot) *depot.Bot {
+	return depot.RehydrateBot(b.ID(), b.Name(), b.Status(), b.ShoppingID(), b.Version())
+}
+
+func (f *fakeRepo) fail() error {
+	err := f.failNext
+	f.failNext = nil
+	return err
+}
+
+func (f *fakeRepo) index(id string) int {
+	return slices.IndexFunc(f.lists, func(l *depot.ShoppingList) bool { return l.ID() == id })
+}
+
+func (f *fakeRepo) Add(_ context.Context, l *depot.ShoppingList, evs ...events.Event) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail(); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(f.lists, func(o *depot.ShoppingList) bool { return o.OrderID() == l.OrderID() }) {
+		return fmt.Errorf("order %s got a list concurrently", l.OrderID())
+	}
+	f.lists = append(f.lists, cloneList(l))
+	f.events = append(f.events, evs...)
+	return nil
+}
+
+// write runs fn on copies of list i and bot b (either may be absent) and
+// keeps them and fn's events if fn succeeds.
+func (f *fakeRepo) write(i int, b *depot.Bot, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
+	var l *depot.ShoppingList
+	if i >= 0 {
+		l = cloneList(f.lists[i])
+	}
+	if b != nil {
+		b = cloneBot(b)
+	}
+	evs, err := fn(l, b)
+	if err != nil {
+		return err
+	}
+	if l != nil {
+		f.lists[i] = l
+	}
+	if b != nil {
+		f.bots[b.ID()] = b
+	}
+	f.events = append(f.events, evs...)
+	return nil
+}
+
+func (f *fakeRepo) Update(_ context.Context, id string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail(); err != nil {
+		return err
+	}
+	i := f.index(id)
+	if i < 0 {
+		return fmt.Errorf("%w: shopping list %s", domain.ErrNotFound, id)
+	}
+	var b *depot.Bot
+	if f.lists[i].Status() == depot.StatusAssigned {
+		b = f.bots[f.lists[i].BotID()]
+	}
+	return f.write(i, b, fn)
+}
+
+func (f *fakeRepo) Assign(_ context.Context, id, botID string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := f.index(id)
+	if i < 0 {
+		return fmt.Errorf("%w: shopping list %s", domain.ErrNotFound, id)
+	}
+	b, ok := f.bots[botID]
+	if !ok {
+		return fmt.Errorf("%w: bot %s", domain.ErrNotFound, botID)
+	}
+	return f.write(i, b, fn)
+}
+
+func (f *fakeRepo) Claim(_ context.Context, botID string, fn func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.bots[botID]
+	if !ok {
+		return fmt.Errorf("%w: bot %s", domain.ErrNotFound, botID)
+	}
+	i := slices.IndexFunc(f.lists, func(l *depot.ShoppingList) bool { return l.Status() == depot.StatusAvailable })
+	return f.write(i, b, func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) { return fn(b, l) })
+}
+
+func (f *fakeRepo) Get(_ context.Context, id string) (*depot.ShoppingList, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if i := f.index(id); i >= 0 {
+		return cloneList(f.lists[i]), nil
+	}
+	return nil, fmt.Errorf("%w: shopping list %s", domain.ErrNotFound, id)
+}
+
+func (f *fakeRepo) FindByOrder(_ context.Context, orderID string) (*depot.ShoppingList, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	for _, l := range f.lists {
+		if l.OrderID() == orderID {
+			return cloneList(l), nil
+		}
+	}
+	return nil, fmt.Errorf("%w: shopping list of order %s", domain.ErrNotFound, orderID)
+}
+
+func (f *fakeRepo) List(_ context.Context, status depot.Status, limit int) ([]*depot.ShoppingList, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*depot.ShoppingList
+	for _, l := range f.lists {
+		if (status == depot.Status{} || l.Status() == status) && len(out) < limit {
+			out = append(out, cloneList(l))
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeRepo) AddBot(_ context.Context, b *depot.Bot) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.bots[b.ID()] = cloneBot(b)
+	return nil
+}
+
+func (f *fakeRepo) GetBot(_ context.Context, id string) (*depot.Bot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if b, ok := f.bots[id]; ok {
+		return cloneBot(b), nil
+	}
+	return nil, fmt.Errorf("%w: bot %s", domain.ErrNotFound, id)
+}
+
+func (f *fakeRepo) ListBots(_ context.Context) ([]*depot.Bot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*depot.Bot
+	for _, b := range f.bots {
+		out = append(out, cloneBot(b))
+	}
+	slices.SortFunc(out, func(a, b *depot.Bot) int { return cmp.Compare(a.Name(), b.Name()) })
+	return out, nil
+}
+
+// put stores l and bots as they are, publishing nothing.
+func (f *fakeRepo) put(l *depot.ShoppingList, bots ...*depot.Bot) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if l != nil {
+		f.lists = append(f.lists, cloneList(l))
+	}
+	for _, b := range bots {
+		f.bots[b.ID()] = cloneBot(b)
+	}
+}
+
+// published returns a copy of every event published so far, in order.
+func (f *fakeRepo) published() []events.Event {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.events)
+}
+
+func (f *fakeRepo) list(id string) *depot.ShoppingList {
+	l, _ := f.Get(context.Background(), id)
+	return l
+}
+
+func (f *fakeRepo) bot(id string) *depot.Bot {
+	b, _ := f.GetBot(context.Background(), id)
+	return b
+}
+
+func (f *fakeRepo) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.lists)
+}
+
+// fakePublisher writes into the repository's event record, as
+// postgres.Publisher writes into the same outbox as postgres.Depot.
+type fakePublisher struct {
+	repo *fakeRepo
+	err  error
+}
+
+func (p *fakePublisher) Publish(_ context.Context, evs ...events.Event) error {
+	if p.err != nil {
+		return p.err
+	}
+	p.repo.mu.Lock()
+	defer p.repo.mu.Unlock()
+	p.repo.events = append(p.repo.events, evs...)
+	return nil
+}
+
+// call is one cache write as the fake saw it.
+type call struct {
+	method string
+	args   []any
+}
+
+// fakeCache knows the stores in known and records every write.
+type fakeCache struct {
+	mu    sync.Mutex
+	known map[string]depot.Store
+	calls []call
+	err   error
+}
+
+func (c *fakeCache) SetStore(_ context.Context, id, name, location string, version int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, call{"SetStore", []any{id, name, location, version}})
+	return c.err
+}
+
+func (c *fakeCache) SetStoreName(_ context.Context, id, name string, version int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, call{"SetStoreName", []any{id, name, version}})
+	return c.err
+}
+
+func (c *fakeCache) Stores(_ context.Context, ids []string) (map[string]depot.Store, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return nil, c.err
+	}
+	out := map[string]depot.Store{}
+	for _, id := range ids {
+		if s, ok := c.known[id]; ok {
+			out[id] = s
+		}
+	}
+	return out, nil
+}
+
+// sequentialIDs returns a newID func making predictable UUIDs
+// 00000000-0000-4000-8000-000000000001, …002, ...
+func sequentialIDs() func() string {
+	var n atomic.Int64
+	return func() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n.Add(1)) }
+}
+
+// Fixed IDs of the tests' world.
+const (
+	storeA   = "00000000-0000-4000-a000-00000000000a"
+	storeB   = "00000000-0000-4000-a000-00000000000b"
+	storeNew = "00000000-0000-4000-a000-00000000000c"
+	productX = "00000000-0000-4000-b000-000000000001"
+	productY = "00000000-0000-4000-b000-000000000002"
+	orderID  = "00000000-0000-4000-c000-000000000001"
+	order2ID = "00000000-0000-4000-c000-000000000002"
+	listID   = "00000000-0000-4000-d000-000000000001"
+	botID    = "00000000-0000-4000-e000-000000000001"
+	bot2ID   = "00000000-0000-4000-e000-000000000002"
+)
+
+var (
+	waffles = depot.Store{ID: storeA, Name: "Waffles", Location: "Level 1"}
+	bolts   = depot.Store{ID: storeB, Name: "Bolts", Location: "Level 2"}
+)
+
+// world is the depot service over fakes that know stores A and B; log
+// collects what the service logs.
+type world struct {
+	h     *handlers.Handlers
+	repo  *fakeRepo
+	cache *fakeCache
+	pub   *fakePublisher
+	log   *bytes.Buffer
+}
+
+func newWorld() *world {
+	repo := newFakeRepo()
+	cache := &fakeCache{known: map[string]depot.Store{storeA: waffles, storeB: bolts}}
+	pub := &fakePublisher{repo: repo}
+	var log bytes.Buffer
+	h := handlers.New(repo, cache, pub, sequentialIDs(), slog.New(slog.NewTextHandler(&log, nil)))
+	return &world{h: h, repo: repo, cache: cache, pub: pub, log: &log}
+}
+
+// seed stores list listID of orderID in status, with a stop at each of
+// stores A and B (picked up when picked); an assigned or completed list is
+// bot botID's, who is busy with it while it is assigned. It returns the list.
+func (w *world) seed(status depot.Status, picked bool) *depot.ShoppingList {
+	stops := []depot.Stop{
+		depot.RehydrateStop(waffles, []depot.Item{{ProductID: productX, ProductName: "Syrup", Quantity: 2}}, picked),
+		depot.RehydrateStop(bolts, []depot.Item{{ProductID: productY, ProductName: "Bolt", Quantity: 10}}, picked),
+	}
+	bot := depot.RehydrateBot(botID, "R2", depot.BotIdle, "", 1)
+	listBot := ""
+	switch status {
+	case depot.StatusAssigned:
+		listBot = botID
+		bot = depot.RehydrateBot(botID, "R2", depot.BotBusy, listID, 2)
+	case depot.StatusCompleted:
+		listBot = botID
+	}
+	l := depot.Rehydrate(listID, orderID, status, listBot, stops, 3)
+	w.repo.put(l, bot)
+	return l
+}
+
+var errDatabaseDown = errors.New("database is down")

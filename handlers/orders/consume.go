@@ -1,0 +1,143 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mallbots/mallbots/domain/order"
+	"github.com/mallbots/mallbots/events"
+)
+
+// The consumers below react to other services' events and to the saga's
+// commands. The composition root wraps each with messaging.On(Service,
+// h.On<Event>), which names its queue "orders.On<Event>" and runs it in one
+// transaction with the message's inbox row, so a redelivery of the same
+// message does nothing. Each is also idempotent across different messages
+// that mean the same thing (a basket checked out twice, a command sent
+// again). Errors wrapping domain.ErrInvalid or domain.ErrConflict are
+// permanent (poisoned at once); anything else is retried with backoff, then
+// poisoned with its reason.
+
+// OnBasketCheckedOut creates the order of a checked-out basket, with the
+// basket's ID as the order's, and publishes OrderCreated. An order with that
+// ID existing already means this checkout was handled (the event came again
+// under another message ID): nothing happens. An event that cannot make a
+// valid order is domain.ErrInvalid.
+func (h *Handlers) OnBasketCheckedOut(ctx context.Context, e events.BasketCheckedOut) error {
+	items := make([]order.Item, len(e.Items))
+	for i, it := range e.Items {
+		items[i] = order.Item(it)
+	}
+	o, evs, err := order.New(e.BasketID, e.CustomerID, e.PaymentID, items)
+	if err != nil {
+		return fmt.Errorf("create order from basket %s: %w", e.BasketID, err)
+	}
+	err = h.repo.Add(ctx, o, evs)
+	if errors.Is(err, order.ErrExists) {
+		h.logger.InfoContext(ctx, "basket already became an order; checkout ignored", "order_id", o.ID())
+		return nil
+	}
+	return retryable(err)
+}
+
+// OnApproveOrder carries out the saga's ApproveOrder: the pending order is
+// approved with the shopping list and OrderApproved published. The reply is
+// a success, also when the order was approved with that list already (the
+// command came again: no new event). When the order cannot be approved (it
+// was canceled or rejected meanwhile) the reply is a failure with the
+// reason, and the saga compensates.
+func (h *Handlers) OnApproveOrder(ctx context.Context, c events.ApproveOrder) error {
+	return h.answer(ctx, events.ApproveOrderName, c.OrderID, func(o *order.Order) ([]order.Event, error) {
+		return o.Approve(c.ShoppingID)
+	})
+}
+
+// OnRejectOrder carries out the saga's RejectOrder, its last compensation:
+// the pending order is rejected with the reason and OrderRejected published.
+// The reply is a success, also when the order is rejected already; a
+// failure when it is not pending (canceled by the customer, say), which the
+// saga logs and accepts.
+func (h *Handlers) OnRejectOrder(ctx context.Context, c events.RejectOrder) error {
+	return h.answer(ctx, events.RejectOrderName, c.OrderID, func(o *order.Order) ([]order.Event, error) {
+		return o.Reject(c.Reason)
+	})
+}
+
+// answer runs a saga command's decision on order id and publishes the
+// CreateOrderReply to it, in the consumer's transaction. A refusal by the
+// order's rules is the saga's business, not an error: it is answered with a
+// failure reply and changes nothing. An unknown order is ErrNotFound
+// (retried: the order is written before the OrderCreated that starts the
+// saga, so this is a stray command, poisoned once the retries run out).
+func (h *Handlers) answer(ctx context.Context, command, id string, decide func(*order.Order) ([]order.Event, error)) error {
+	var refused error
+	err := h.repo.Update(ctx, id, func(o *order.Order) ([]order.Event, error) {
+		// Update may run this more than once; only the last run counts.
+		evs, err := decide(o)
+		refused = err
+		if err != nil {
+			return nil, nil
+		}
+		return evs, nil
+	})
+	if err != nil {
+		return retryable(err)
+	}
+	reply := events.CreateOrderReply{OrderID: id, Command: command, Success: refused == nil}
+	if refused != nil {
+		reply.Reason = refused.Error()
+		h.logger.InfoContext(ctx, "saga command refused", "order_id", id, "command", command, "reason", reply.Reason)
+	}
+	return h.replies.Publish(ctx, reply)
+}
+
+// OnShoppingListCompleted readies the approved order: it gets a new invoice
+// ID, which payments creates the invoice with, and OrderReadied is published.
+// A ready or completed order stays as it is. A pending order means a fast
+// bot finished the list before ApproveOrder was processed here: the error is
+// transient, so the message is retried until the approval lands. A canceled
+// or rejected order has nothing to ready: the event is acknowledged and
+// logged.
+func (h *Handlers) OnShoppingListCompleted(ctx context.Context, e events.ShoppingListCompleted) error {
+	ignored := "" // the status of an order that will not be readied
+	err := h.repo.Update(ctx, e.OrderID, func(o *order.Order) ([]order.Event, error) {
+		ignored = ""
+		switch o.Status() {
+		case order.StatusPending:
+			// No error kind on purpose: it must be retried, not poisoned.
+			return nil, fmt.Errorf("order %s is still pending: shopping list %s completed before its approval was processed; retrying until it is",
+				o.ID(), e.ShoppingID)
+		case order.StatusCanceled, order.StatusRejected:
+			ignored = o.Status().String()
+			return nil, nil
+		}
+		return o.Ready(h.newID())
+	})
+	if err == nil && ignored != "" {
+		h.logger.InfoContext(ctx, "shopping list completed for an order that will not be readied; ignored",
+			"order_id", e.OrderID, "shopping_id", e.ShoppingID, "status", ignored)
+	}
+	return retryable(err)
+}
+
+// OnInvoicePaid completes the ready order whose invoice was paid and
+// publishes OrderCompleted; a completed order stays as it is. An invoice
+// that is not the order's, or an order that is not ready, is
+// domain.ErrConflict.
+func (h *Handlers) OnInvoicePaid(ctx context.Context, e events.InvoicePaid) error {
+	return retryable(h.repo.Update(ctx, e.OrderID, func(o *order.Order) ([]order.Event, error) {
+		return o.Complete(e.InvoiceID)
+	}))
+}
+
+// retryable keeps err as it is, except that losing every race to append to
+// an order (order.ErrConcurrentChange, kind domain.ErrConflict, a 409 over
+// HTTP) loses its kind here: for a consumer it is transient, and the router
+// retries the message instead of poisoning it.
+func retryable(err error) error {
+	if errors.Is(err, order.ErrConcurrentChange) {
+		return fmt.Errorf("retry later: %v", err)
+	}
+	return err
+}

@@ -1,0 +1,60 @@
+// Package orders is the orders service: customers' orders, event sourced.
+// An order is created from a checked-out basket (or over HTTP), approved or
+// rejected by the create-order saga's commands, readied when the bots finish
+// its shopping list, completed when its invoice is paid, and may be canceled
+// until it is ready. Every change is published as an event through the
+// service's outbox; the saga's commands are answered with a
+// saga.CreateOrderReply in the same transaction.
+package orders
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/mallbots/mallbots/domain/order"
+	"github.com/mallbots/mallbots/events"
+)
+
+// Service is this service's name: its schema, queue prefix and log attribute.
+const Service = "orders"
+
+// Publishes lists the events this service publishes: the six order events and
+// the replies to the saga's ApproveOrder and RejectOrder.
+var Publishes = []events.Event{
+	events.OrderCreated{}, events.OrderApproved{}, events.OrderRejected{}, events.OrderReadied{},
+	events.OrderCanceled{}, events.OrderCompleted{}, events.CreateOrderReply{},
+}
+
+// repository is the orders event store (postgres.Orders): writes append the
+// order's new events and publish what they mean in the same transaction
+// (joining the one in ctx); Update re-runs fn when a concurrent writer won.
+type repository interface {
+	Add(ctx context.Context, o *order.Order, evs []order.Event) error
+	Update(ctx context.Context, id string, fn func(*order.Order) ([]order.Event, error)) error
+	Get(ctx context.Context, id string) (*order.Order, error)
+	History(ctx context.Context, id string) ([]order.Recorded, error)
+}
+
+// publisher writes events that change no order (the saga's replies) to the
+// outbox, in the transaction in ctx (postgres.Publisher).
+type publisher interface {
+	Publish(ctx context.Context, evs ...events.Event) error
+}
+
+// Handlers holds the orders service's use cases, consumers and transports.
+type Handlers struct {
+	repo    repository
+	replies publisher
+	newID   func() string
+	logger  *slog.Logger
+}
+
+// New returns the orders service over repo, publishing saga replies with
+// replies; newID makes order and invoice IDs. It logs what consumers
+// ignore to logger (slog.Default() when nil).
+func New(repo repository, replies publisher, newID func() string, logger *slog.Logger) *Handlers {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Handlers{repo: repo, replies: replies, newID: newID, logger: logger.With("service", Service)}
+}

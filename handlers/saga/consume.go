@@ -1,0 +1,124 @@
+package saga
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mallbots/mallbots/domain"
+	"github.com/mallbots/mallbots/domain/saga"
+	"github.com/mallbots/mallbots/events"
+)
+
+// The consumers below drive the sagas. The composition root wraps each with
+// messaging.On(Service, h.On<Event>), which names its queue "saga.On<Event>"
+// and runs it in one transaction with the message's inbox row: the saga's
+// new state, the command it sends and the inbox row commit together.
+
+// OnOrderCreated starts the order's saga and sends AuthorizeCustomer. An
+// order that has a saga already (OrderCreated came again under another
+// message ID) changes nothing and sends nothing. An OrderCreated the saga
+// cannot work with (no customer, payment or items) is domain.ErrInvalid.
+func (h *Handlers) OnOrderCreated(ctx context.Context, e events.OrderCreated) error {
+	items := make([]saga.Item, len(e.Items))
+	for i, it := range e.Items {
+		items[i] = saga.Item(it)
+	}
+	s, err := saga.Start(e.OrderID, e.CustomerID, e.PaymentID, items, e.Total)
+	if err != nil {
+		return err
+	}
+	err = h.repo.Add(ctx, s, command(s.State()))
+	if errors.Is(err, saga.ErrExists) {
+		h.logger.InfoContext(ctx, "order has a saga already; OrderCreated ignored", "order_id", e.OrderID)
+		return nil
+	}
+	return err
+}
+
+// stepOf maps each command's wire name to the step that sent it.
+var stepOf = map[string]saga.Step{
+	events.AuthorizeCustomerName:  saga.StepAuthorizeCustomer,
+	events.CreateShoppingListName: saga.StepCreateShoppingList,
+	events.ConfirmPaymentName:     saga.StepConfirmPayment,
+	events.InitiateShoppingName:   saga.StepInitiateShopping,
+	events.ApproveOrderName:       saga.StepApproveOrder,
+	events.CancelShoppingListName: saga.StepCancelShoppingList,
+	events.VoidPaymentName:        saga.StepVoidPayment,
+	events.RejectOrderName:        saga.StepRejectOrder,
+}
+
+// OnCreateOrderReply moves the order's saga on by one reply and sends the
+// next command, if any. A reply to another step than the one the saga
+// awaits (a duplicate, or a stale answer) is acknowledged and changes
+// nothing. A reply for an order with no saga yet is domain.ErrNotFound: the
+// OrderCreated that starts it may still be on its way, so the router
+// retries, and poisons the reply if it never comes. A reply to an unknown
+// command, or a successful CreateShoppingList reply without a shoppingId,
+// is domain.ErrInvalid.
+func (h *Handlers) OnCreateOrderReply(ctx context.Context, r events.CreateOrderReply) error {
+	step, ok := stepOf[r.Command]
+	if !ok {
+		return fmt.Errorf("%w: reply to unknown command %q for order %s", domain.ErrInvalid, r.Command, r.OrderID)
+	}
+	var moved bool
+	var after saga.State
+	err := h.repo.Update(ctx, r.OrderID, func(s *saga.CreateOrder) ([]events.Event, error) {
+		var err error
+		moved, err = s.Handle(saga.Reply{Step: step, Success: r.Success, Reason: r.Reason, ShoppingID: r.ShoppingID})
+		if err != nil || !moved {
+			return nil, err
+		}
+		after = s.State()
+		if next := command(after); next != nil {
+			return []events.Event{next}, nil
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	log := h.logger.With("order_id", r.OrderID, "command", r.Command)
+	switch {
+	case !moved:
+		log.InfoContext(ctx, "reply ignored: the saga does not await it (duplicate or stale)")
+		return nil
+	case !r.Success && step.Compensating():
+		// See saga.CreateOrder.Handle for why the saga goes on.
+		log.WarnContext(ctx, "compensation failed; the saga goes on, an operator must resolve it", "reason", r.Reason)
+	case !r.Success:
+		log.InfoContext(ctx, "saga step failed; compensating", "reason", after.Reason)
+	}
+	if after.Step == saga.StepDone {
+		log.InfoContext(ctx, "create-order saga ended", "status", after.Status.String())
+	}
+	return nil
+}
+
+// command returns the command the saga in state st sends for its step, or
+// nil when it is done.
+func command(st saga.State) events.Event {
+	switch st.Step {
+	case saga.StepAuthorizeCustomer:
+		return events.AuthorizeCustomer{OrderID: st.OrderID, CustomerID: st.CustomerID}
+	case saga.StepCreateShoppingList:
+		items := make([]events.Item, len(st.Items))
+		for i, it := range st.Items {
+			items[i] = events.Item(it)
+		}
+		return events.CreateShoppingList{OrderID: st.OrderID, Items: items}
+	case saga.StepConfirmPayment:
+		return events.ConfirmPayment{OrderID: st.OrderID, PaymentID: st.PaymentID, CustomerID: st.CustomerID, Amount: st.Total}
+	case saga.StepInitiateShopping:
+		return events.InitiateShopping{OrderID: st.OrderID, ShoppingID: st.ShoppingID}
+	case saga.StepApproveOrder:
+		return events.ApproveOrder{OrderID: st.OrderID, ShoppingID: st.ShoppingID}
+	case saga.StepCancelShoppingList:
+		return events.CancelShoppingList{OrderID: st.OrderID, ShoppingID: st.ShoppingID, Reason: st.Reason}
+	case saga.StepVoidPayment:
+		return events.VoidPayment{OrderID: st.OrderID, PaymentID: st.PaymentID, Reason: st.Reason}
+	case saga.StepRejectOrder:
+		return events.RejectOrder{OrderID: st.OrderID, Reason: st.Reason}
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package saga_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mallbots/mallbots/domain"
+	"github.com/mallbots/mallbots/domain/saga"
+	"github.com/mallbots/mallbots/events"
+	sagas "github.com/mallbots/mallbots/handlers/saga"
+)
+
+// fakeRepo is an in-memory stand-in for postgres.Sagas: it keeps each saga's
+// state and records, in order, the commands each successful write sends.
+// Like the real one, a write whose fn fails saves and sends nothing.
+type fakeRepo struct {
+	mu     sync.Mutex
+	sagas  map[string]saga.State
+	sent   []events.Event
+	writes int
+}
+
+var stamp = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+
+func (f *fakeRepo) Add(_ context.Context, s *saga.CreateOrder, evs ...events.Event) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.sagas[s.OrderID()]; ok {
+		return fmt.Errorf("%w: order %s", saga.ErrExists, s.OrderID())
+	}
+	st := s.State()
+	st.UpdatedAt = stamp
+	f.sagas[s.OrderID()] = st
+	f.sent = append(f.sent, evs...)
+	f.writes++
+	return nil
+}
+
+func (f *fakeRepo) Update(_ context.Context, orderID string, fn func(*saga.CreateOrder) ([]events.Event, error)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st, ok := f.sagas[orderID]
+	if !ok {
+		return fmt.Errorf("%w: create-order saga of order %s", domain.ErrNotFound, orderID)
+	}
+	s := saga.Rehydrate(st)
+	evs, err := fn(s)
+	if err != nil {
+		return err
+	}
+	if after := s.State(); after.Version > st.Version {
+		after.UpdatedAt = stamp.Add(time.Duration(after.Version) * time.Minute)
+		f.sagas[orderID] = after
+		f.writes++
+	}
+	f.sent = append(f.sent, evs...)
+	return nil
+}
+
+func (f *fakeRepo) Get(_ context.Context, orderID string) (*saga.CreateOrder, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st, ok := f.sagas[orderID]
+	if !ok {
+		return nil, fmt.Errorf("%w: create-order saga of order %s", domain.ErrNotFound, orderID)
+	}
+	return saga.Rehydrate(st), nil
+}
+
+// commands returns every command sent so far, in order.
+func (f *fakeRepo) commands() []events.Event {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.sent)
+}
+
+func (f *fakeRepo) state(orderID string) saga.State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sagas[orderID]
+}
+
+// fixture is the saga service over a fake repository, with its log captured.
+type fixture struct {
+	h    *sagas.Handlers
+	repo *fakeRepo
+	log  *bytes.Buffer
+}
+
+func newFixture() *fixture {
+	f := &fixture{repo: &fakeRepo{sagas: map[string]saga.State{}}, log: &bytes.Buffer{}}
+	f.h = sagas.New(f.repo, slog.New(slog.NewTextHandler(f.log, nil)))
+	return f
+}

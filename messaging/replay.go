@@ -1,0 +1,376 @@
+package messaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Metadata keys (AMQP headers) replay adds to a re-delivered message. They
+// survive the poison path (the poison publisher keeps every string header),
+// so a message that fails again comes back with them.
+const (
+	// ReplayCountKey counts how often the message was replayed ("1", "2", …).
+	ReplayCountKey = "replay_count"
+	// ReplayedAtKey is when it was last replayed (RFC 3339).
+	ReplayedAtKey = "replayed_at"
+	// FirstPoisonedAtKey keeps when the message was first poisoned, since
+	// poisoned_at is overwritten each time it fails again.
+	FirstPoisonedAtKey = "first_poisoned_at"
+)
+
+// replayTimeout bounds one message's publish, confirm and ack. It runs on a
+// context detached from the caller's, so an interrupt never cuts a message
+// in half (re-delivered but not yet removed from the poison queue).
+const replayTimeout = 30 * time.Second
+
+// readIdle is how long reading a poison queue waits for the next of the
+// messages the queue reported before it settles for those it has.
+const readIdle = 5 * time.Second
+
+// PoisonMessage is one message of a poison queue, with what replay needs to
+// know about it decoded from its headers. Decoding never fails: a header
+// that is missing or of another type than expected leaves its field empty.
+type PoisonMessage struct {
+	// Service owns the poison queue the message was read from.
+	Service string
+	// ID is the message UUID (message_id header, else property); "" if none.
+	ID string
+	// Handler is the consumer that failed it, which names its queue: from
+	// handler_poisoned, or for a message the broker dead-lettered (the
+	// delivery-limit backstop) from its x-death header.
+	Handler string
+	// Topic is the event name the handler consumes.
+	Topic string
+	// Reason is the error it was poisoned with.
+	Reason string
+	// PoisonedAt is when it last entered the poison queue.
+	PoisonedAt time.Time
+	// FirstFailedAt is when it was first poisoned (before any replay).
+	FirstFailedAt time.Time
+	// ReplayCount is how often it was replayed already.
+	ReplayCount   int
+	CorrelationID string
+	CausationID   string
+	// DeadLettered reports that the broker, not the consumer, poisoned it.
+	DeadLettered bool
+	// Delivery is the message as read: properties, headers and body.
+	Delivery amqp.Delivery
+}
+
+// decodePoisoned reads what replay needs from a delivery of service's
+// poison queue.
+func decodePoisoned(service string, d amqp.Delivery) PoisonMessage {
+	str := func(k string) string { s, _ := d.Headers[k].(string); return s }
+	m := PoisonMessage{
+		Service:       service,
+		ID:            str(MessageIDKey),
+		Handler:       str(HandlerPoisonedKey),
+		Topic:         str(TopicPoisonedKey),
+		Reason:        str(ReasonPoisonedKey),
+		PoisonedAt:    parseStamp(str(PoisonedAtKey)),
+		FirstFailedAt: parseStamp(str(FirstPoisonedAtKey)),
+		CorrelationID: str(CorrelationIDKey),
+		CausationID:   str(CausationIDKey),
+		Delivery:      d,
+	}
+	if m.ID == "" {
+		m.ID = d.MessageId
+	}
+	m.ReplayCount, _ = strconv.Atoi(str(ReplayCountKey))
+	if m.Reason == "" {
+		// Dead-lettered by the broker: x-death lists the queues it died in,
+		// most recent first.
+		deaths, _ := d.Headers["x-death"].([]any)
+		for _, raw := range deaths {
+			death, _ := raw.(amqp.Table)
+			queue, _ := death["queue"].(string)
+			if queue == "" || queue == PoisonName(service) {
+				continue
+			}
+			m.DeadLettered = true
+			if m.Handler == "" {
+				m.Handler = queue
+			}
+			reason, _ := death["reason"].(string)
+			m.Reason = "dead-lettered by the broker from " + queue + ": " + reason
+			if reason == "delivery_limit" {
+				m.Reason += " (delivered too often without an ack: it may crash or hang its consumer)"
+			}
+			if at, ok := death["time"].(time.Time); ok && m.PoisonedAt.IsZero() {
+				m.PoisonedAt = at.UTC()
+			}
+			if exchange, _ := death["exchange"].(string); m.Topic == "" && exchange != "" {
+				m.Topic = exchange
+			}
+			break
+		}
+		if m.Handler == "" {
+			m.Handler = str("x-first-death-queue")
+		}
+	}
+	if m.Topic == "" {
+		m.Topic = str(NameKey)
+	}
+	if m.PoisonedAt.IsZero() && !d.Timestamp.IsZero() {
+		m.PoisonedAt = d.Timestamp.UTC()
+	}
+	if m.FirstFailedAt.IsZero() {
+		m.FirstFailedAt = m.PoisonedAt
+	}
+	return m
+}
+
+func parseStamp(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// droppedOnReplay reports the headers a replay leaves out: the record of
+// the failure (which the next failure writes afresh) and the broker's
+// bookkeeping. x-death in particular is a table: delivered again, it would
+// make the consumer poison the message at once as undecodable.
+func droppedOnReplay(key string) bool {
+	switch key {
+	case ReasonPoisonedKey, TopicPoisonedKey, HandlerPoisonedKey, middleware.PoisonedSubscriberKey,
+		PoisonedAtKey, DeliveryCountKey, decodeErrorKey, "x-death", "x-delivery-count":
+		return true
+	}
+	return strings.HasPrefix(key, "x-first-death-") || strings.HasPrefix(key, "x-last-death-")
+}
+
+// Redelivery returns the publishing that replays m to its handler: the
+// same body, message ID (property and header), correlation and causation
+// IDs and other headers, with replay_count incremented, replayed_at set to
+// now and first_poisoned_at kept. The user-id and expiration properties are
+// left out: the broker rejects a user-id other than the replaying user's,
+// and a replay must not expire.
+func Redelivery(m PoisonMessage, now time.Time) amqp.Publishing {
+	d := m.Delivery
+	headers := amqp.Table{}
+	for k, v := range d.Headers {
+		if !droppedOnReplay(k) {
+			headers[k] = v
+		}
+	}
+	if m.ID != "" {
+		headers[MessageIDKey] = m.ID
+	}
+	headers[ReplayCountKey] = strconv.Itoa(m.ReplayCount + 1)
+	headers[ReplayedAtKey] = now.UTC().Format(time.RFC3339Nano)
+	if !m.FirstFailedAt.IsZero() {
+		headers[FirstPoisonedAtKey] = m.FirstFailedAt.Format(time.RFC3339Nano)
+	}
+	return amqp.Publishing{
+		Headers:         headers,
+		ContentType:     d.ContentType,
+		ContentEncoding: d.ContentEncoding,
+		DeliveryMode:    amqp.Persistent,
+		Priority:        d.Priority,
+		CorrelationId:   d.CorrelationId,
+		ReplyTo:         d.ReplyTo,
+		MessageId:       m.ID,
+		Timestamp:       d.Timestamp,
+		Type:            d.Type,
+		AppId:           d.AppId,
+		Body:            d.Body,
+	}
+}
+
+// PoisonQueues holds every message of some services' poison queues,
+// unacknowledged, so that each can be re-delivered or discarded on its own
+// while the others keep their place.
+//
+// It consumes each queue exclusively (a second replay on the same queue is
+// refused by the broker) and never acknowledges a message it was not asked
+// to remove: closing the channel, or the process dying at any point, hands
+// every such message back to its queue in its original position (classic
+// queues requeue in place). Re-delivery publishes to the handler's queue and
+// waits for the broker's confirm before it acknowledges the poisoned copy;
+// a crash between the two leaves the message in both places, and the
+// handler's inbox drops the second copy. The acknowledgement itself runs in
+// an AMQP transaction, so once Redeliver or Discard returns, the removal is
+// done on the broker, not merely sent.
+type PoisonQueues struct {
+	consume  *amqp.Channel
+	publish  *amqp.Channel
+	returns  chan amqp.Return
+	messages []PoisonMessage
+}
+
+// ReadPoisonQueues reads every message now in the poison queues of services,
+// in queue order (services in the order given). The caller must Close it.
+// A poison queue that does not exist is an error naming it.
+func ReadPoisonQueues(ctx context.Context, conn *amqp.Connection, services []string) (*PoisonQueues, error) {
+	q := &PoisonQueues{}
+	ok := false
+	defer func() {
+		if !ok {
+			q.Close()
+		}
+	}()
+	var err error
+	if q.consume, err = conn.Channel(); err != nil {
+		return nil, fmt.Errorf("open channel: %w", err)
+	}
+	if err := q.consume.Tx(); err != nil {
+		return nil, fmt.Errorf("start AMQP transaction mode: %w", err)
+	}
+	if q.publish, err = conn.Channel(); err != nil {
+		return nil, fmt.Errorf("open channel: %w", err)
+	}
+	if err := q.publish.Confirm(false); err != nil {
+		return nil, fmt.Errorf("enable publisher confirms: %w", err)
+	}
+	q.returns = q.publish.NotifyReturn(make(chan amqp.Return, 1))
+
+	for _, svc := range services {
+		if err := q.read(ctx, conn, svc); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return q, nil
+}
+
+// read takes every message that service's poison queue reports holding.
+func (q *PoisonQueues) read(ctx context.Context, conn *amqp.Connection, service string) error {
+	name := PoisonName(service)
+	n, err := queueLength(conn, name)
+	if err != nil {
+		return err
+	}
+	// The prefetch lets the broker push exactly the messages counted; newer
+	// arrivals stay in the queue (or, pushed once an ack frees a slot, are
+	// held unacknowledged and go back on Close). An empty queue is consumed
+	// all the same, to hold it exclusively.
+	prefetch := max(n, 1)
+	if prefetch > 65535 {
+		prefetch = 0 // the protocol's limit; 0 is unlimited
+	}
+	if err := q.consume.Qos(prefetch, 0, false); err != nil {
+		return fmt.Errorf("set prefetch: %w", err)
+	}
+	deliveries, err := q.consume.Consume(name, "mallbots-replay-"+service, false, true, false, false, nil)
+	if err != nil {
+		var amqpErr *amqp.Error
+		if errors.As(err, &amqpErr) && amqpErr.Code == amqp.AccessRefused {
+			return fmt.Errorf("poison queue %s is in exclusive use: another `mallbots replay` is reading it; try again when it is done", name)
+		}
+		return fmt.Errorf("read poison queue %s: %w", name, err)
+	}
+	idle := time.NewTimer(readIdle)
+	defer idle.Stop()
+	for read := 0; read < n; read++ {
+		select {
+		case d, open := <-deliveries:
+			if !open {
+				return fmt.Errorf("read poison queue %s: the broker closed the channel", name)
+			}
+			q.messages = append(q.messages, decodePoisoned(service, d))
+			idle.Reset(readIdle)
+		case <-idle.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// queueLength returns how many messages queue holds, on a channel of its
+// own: a failed passive declare closes its channel.
+func queueLength(conn *amqp.Connection, queue string) (int, error) {
+	ch, err := conn.Channel()
+	if err != nil {
+		return 0, fmt.Errorf("open channel: %w", err)
+	}
+	defer ch.Close()
+	info, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	if err != nil {
+		var amqpErr *amqp.Error
+		if errors.As(err, &amqpErr) && amqpErr.Code == amqp.NotFound {
+			return 0, fmt.Errorf("queue %s does not exist on the broker: start `mallbots serve` once to declare the topology (`mallbots topology --check` lists what is missing)", queue)
+		}
+		return 0, fmt.Errorf("inspect queue %s: %w", queue, err)
+	}
+	return info.Messages, nil
+}
+
+// Messages returns the messages read, in queue order.
+func (q *PoisonQueues) Messages() []PoisonMessage { return q.messages }
+
+// Redeliver publishes m to its handler's queue through the default exchange
+// (so no other consumer of its topic sees it again), waits for the
+// broker's confirm, and only then removes m from its poison queue. A
+// handler queue that does not exist returns the publish as unroutable: m
+// then stays in the poison queue and the error says why.
+func (q *PoisonQueues) Redeliver(m PoisonMessage, now time.Time) error {
+	if m.Handler == "" {
+		return errors.New("the message names no handler (no handler_poisoned header, no x-death): it can only be discarded")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), replayTimeout)
+	defer cancel()
+	if err := publishConfirmed(ctx, q.publish, q.returns, m.Handler, Redelivery(m, now)); err != nil {
+		return err
+	}
+	return q.remove(m)
+}
+
+// Discard removes m from its poison queue for good. Record it first.
+func (q *PoisonQueues) Discard(m PoisonMessage) error { return q.remove(m) }
+
+func (q *PoisonQueues) remove(m PoisonMessage) error {
+	if err := q.consume.Ack(m.Delivery.DeliveryTag, false); err != nil {
+		return fmt.Errorf("remove message %s from %s: %w", m.ID, PoisonName(m.Service), err)
+	}
+	if err := q.consume.TxCommit(); err != nil {
+		return fmt.Errorf("remove message %s from %s: %w", m.ID, PoisonName(m.Service), err)
+	}
+	return nil
+}
+
+// Close gives every message not re-delivered or discarded back to its
+// poison queue, in its original place.
+func (q *PoisonQueues) Close() {
+	if q.consume != nil {
+		_ = q.consume.Close()
+	}
+	if q.publish != nil {
+		_ = q.publish.Close()
+	}
+}
+
+// publishConfirmed publishes pub to queue through the default exchange,
+// mandatory, and waits for the confirm. A basic.return precedes its ack on
+// the wire and is dispatched first, so a return is buffered by the time the
+// confirm arrives.
+func publishConfirmed(ctx context.Context, ch *amqp.Channel, returns <-chan amqp.Return, queue string, pub amqp.Publishing) error {
+	dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, pub)
+	if err != nil {
+		return fmt.Errorf("publish to queue %s: %w", queue, err)
+	}
+	acked, err := dc.WaitContext(ctx)
+	if err != nil {
+		return fmt.Errorf("wait for the broker to confirm the publish to %s: %w", queue, err)
+	}
+	if !acked {
+		return fmt.Errorf("the broker refused the publish to queue %s", queue)
+	}
+	select {
+	case ret := <-returns:
+		return fmt.Errorf("queue %s does not exist on the broker (message %s returned: %s); start `mallbots serve` once to declare it",
+			queue, ret.MessageId, ret.ReplyText)
+	default:
+		return nil
+	}
+}

@@ -1,0 +1,554 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mallbots/mallbots/domain"
+	"github.com/mallbots/mallbots/domain/depot"
+	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/testkit"
+	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/postgres"
+)
+
+func newDepot(t *testing.T) (*postgres.Depot, *postgres.DB) {
+	t.Helper()
+	db, _ := testkit.Database(t)
+	return postgres.NewDepot(db, messaging.NewOutbox("depot")), db
+}
+
+// depotEvent is one row of depot.watermill_outbox: its topic and the event
+// JSON inside Watermill's forwarder envelope, unwrapped by SQL.
+type depotEvent struct {
+	Topic   string
+	Payload string
+}
+
+func depotOutbox(t *testing.T, db *postgres.DB) []depotEvent {
+	t.Helper()
+	rows, err := db.Pool.Query(context.Background(), `
+		SELECT payload->>'destination_topic', convert_from(decode(payload->>'payload', 'base64'), 'UTF8')
+		FROM depot.watermill_outbox ORDER BY "offset"`)
+	if err != nil {
+		t.Fatalf("read depot outbox: %v", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[depotEvent])
+	if err != nil {
+		t.Fatalf("read depot outbox: %v", err)
+	}
+	return out
+}
+
+// plannedList returns a new pending list for a fresh order with a stop at
+// each of stores.
+func plannedList(t *testing.T, stores ...depot.Store) *depot.ShoppingList {
+	t.Helper()
+	known := map[string]depot.Store{}
+	var lines []depot.Line
+	for i, s := range stores {
+		known[s.ID] = s
+		lines = append(lines, depot.Line{StoreID: s.ID, ProductID: uuid.NewString(), ProductName: fmt.Sprintf("Product %d", i), Quantity: i + 1})
+	}
+	stops, err := depot.Plan(lines, known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := depot.New(uuid.NewString(), uuid.NewString(), stops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func newStore(name string) depot.Store {
+	return depot.Store{ID: uuid.NewString(), Name: name, Location: name + " street"}
+}
+
+// addList stores l; when available it is made available first.
+func addList(t *testing.T, repo *postgres.Depot, l *depot.ShoppingList, available bool) {
+	t.Helper()
+	if available {
+		if _, err := l.MakeAvailable(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := repo.Add(context.Background(), l); err != nil {
+		t.Fatalf("Add: %v", err)
+	}
+}
+
+func addBot(t *testing.T, repo *postgres.Depot, name string) *depot.Bot {
+	t.Helper()
+	b, err := depot.NewBot(uuid.NewString(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.AddBot(context.Background(), b); err != nil {
+		t.Fatalf("AddBot: %v", err)
+	}
+	return b
+}
+
+// listView is a shopping list as plain data, for comparing.
+type listView struct {
+	ID, OrderID, Status, BotID string
+	Stops                      []stopRow
+	Version                    int64
+}
+
+type stopRow struct {
+	Store    depot.Store
+	Items    []depot.Item
+	PickedUp bool
+}
+
+func viewList(l *depot.ShoppingList) listView {
+	v := listView{ID: l.ID(), OrderID: l.OrderID(), Status: l.Status().String(), BotID: l.BotID(), Version: l.Version()}
+	for _, s := range l.Stops() {
+		v.Stops = append(v.Stops, stopRow{s.Store(), s.Items(), s.PickedUp()})
+	}
+	return v
+}
+
+func requireKind(t *testing.T, err, kind error, what string) {
+	t.Helper()
+	if !errors.Is(err, kind) {
+		t.Fatalf("%s: err = %v, want it to wrap %v", what, err, kind)
+	}
+}
+
+func TestDepotAddGetFindByOrder(t *testing.T) {
+	t.Parallel()
+	repo, db := newDepot(t)
+	ctx := context.Background()
+	l := plannedList(t, newStore("Waffles"), newStore("Bolts"))
+	created := events.ShoppingListCreated{ShoppingID: l.ID(), OrderID: l.OrderID(), Stops: 2}
+	if err := repo.Add(ctx, l, created); err != nil {
+		t.Fatalf("Add: %v", err)
+	}
+
+	for name, get := range map[string]func() (*depot.ShoppingList, error){
+		"Get":         func() (*depot.ShoppingList, error) { return repo.Get(ctx, l.ID()) },
+		"FindByOrder": func() (*depot.ShoppingList, error) { return repo.FindByOrder(ctx, l.OrderID()) },
+	} {
+		got, err := get()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(viewList(got), viewList(l)) {
+			t.Errorf("%s = %+v\nwant %+v", name, viewList(got), viewList(l))
+		}
+	}
+
+	_, err := repo.Get(ctx, uuid.NewString())
+	requireKind(t, err, domain.ErrNotFound, "Get of a missing list")
+	_, err = repo.FindByOrder(ctx, uuid.NewString())
+	requireKind(t, err, domain.ErrNotFound, "FindByOrder of an order with no list")
+	_, err = repo.FindByOrder(ctx, "not-a-uuid")
+	requireKind(t, err, domain.ErrInvalid, "FindByOrder of a malformed order ID")
+
+	// A second list for the order is refused with an error a consumer retries.
+	again, err := depot.New(uuid.NewString(), l.OrderID(), l.Stops())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = repo.Add(ctx, again, events.ShoppingListCreated{ShoppingID: again.ID(), OrderID: again.OrderID()})
+	if err == nil || errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrInvalid) || errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("second list for order: err = %v, want an error of no domain kind", err)
+	}
+	msgs := depotOutbox(t, db)
+	if len(msgs) != 1 || msgs[0].Topic != events.ShoppingListCreatedName {
+		t.Fatalf("outbox = %+v, want only the first ShoppingListCreated", msgs)
+	}
+	if want := fmt.Sprintf(`{"shoppingId":%q,"orderId":%q,"stops":2}`, l.ID(), l.OrderID()); msgs[0].Payload != want {
+		t.Errorf("payload %s, want %s", msgs[0].Payload, want)
+	}
+}
+
+func TestDepotAssignPickUpComplete(t *testing.T) {
+	t.Parallel()
+	repo, db := newDepot(t)
+	ctx := context.Background()
+	s1, s2 := newStore("Waffles"), newStore("Bolts")
+	l := plannedList(t, s1, s2)
+	addList(t, repo, l, true)
+	bot := addBot(t, repo, "R2")
+
+	err := repo.Assign(ctx, l.ID(), bot.ID(), func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
+		return []events.Event{events.ShoppingListAssigned{ShoppingID: l.ID(), BotID: b.ID()}}, l.Assign(b)
+	})
+	if err != nil {
+		t.Fatalf("Assign: %v", err)
+	}
+	err = repo.Assign(ctx, l.ID(), uuid.NewString(), func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { return nil, nil })
+	requireKind(t, err, domain.ErrNotFound, "Assign to a missing bot")
+	err = repo.Assign(ctx, l.ID(), "R2", func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { return nil, nil })
+	requireKind(t, err, domain.ErrInvalid, "Assign to a malformed bot ID")
+
+	// Update hands fn the list's bot while the list is assigned.
+	for _, s := range []depot.Store{s1, s2} {
+		err := repo.Update(ctx, l.ID(), func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
+			if b == nil || b.ID() != bot.ID() {
+				t.Errorf("Update of an assigned list got bot %v, want %s", b, bot.ID())
+			}
+			return nil, l.PickUp(s.ID)
+		})
+		if err != nil {
+			t.Fatalf("pick up %s: %v", s.Name, err)
+		}
+	}
+	err = repo.Update(ctx, l.ID(), func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
+		return []events.Event{events.ShoppingListCompleted{ShoppingID: l.ID(), OrderID: l.OrderID()}}, l.Complete(b)
+	})
+	if err != nil {
+		t.Fatalf("complete: %v", err)
+	}
+
+	got, err := repo.Get(ctx, l.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status() != depot.StatusCompleted || got.BotID() != bot.ID() || got.Version() != 6 {
+		t.Errorf("list = %s bot %q v%d, want completed by %s v6", got.Status(), got.BotID(), got.Version(), bot.ID())
+	}
+	for _, s := range got.Stops() {
+		if !s.PickedUp() {
+			t.Errorf("stop at %s not picked up", s.Store().Name)
+		}
+	}
+	b, err := repo.GetBot(ctx, bot.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Status() != depot.BotIdle || b.ShoppingID() != "" || b.Version() != 3 {
+		t.Errorf("bot = %s %q v%d, want idle again at v3", b.Status(), b.ShoppingID(), b.Version())
+	}
+	// Update of a completed list hands fn no bot.
+	err = repo.Update(ctx, l.ID(), func(_ *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
+		if b != nil {
+			t.Errorf("Update of a completed list got bot %s, want nil", b.ID())
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var topics []string
+	for _, m := range depotOutbox(t, db) {
+		topics = append(topics, m.Topic)
+	}
+	if want := []string{events.ShoppingListAssignedName, events.ShoppingListCompletedName}; !reflect.DeepEqual(topics, want) {
+		t.Errorf("outbox topics = %v, want %v", topics, want)
+	}
+}
+
+func TestDepotUpdateFnErrorOrNoChangeWritesNothing(t *testing.T) {
+	t.Parallel()
+	repo, db := newDepot(t)
+	ctx := context.Background()
+	l := plannedList(t, newStore("Waffles"))
+	addList(t, repo, l, false)
+	xmin := func() string {
+		var x string
+		if err := db.Pool.QueryRow(ctx, "SELECT xmin::text FROM depot.shopping_lists WHERE id = $1", l.ID()).Scan(&x); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	before := xmin()
+
+	boom := errors.New("boom")
+	err := repo.Update(ctx, l.ID(), func(l *depot.ShoppingList, _ *depot.Bot) ([]events.Event, error) {
+		_, _ = l.MakeAvailable()
+		return []events.Event{events.ShoppingListAvailable{ShoppingID: l.ID()}}, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update: %v, want fn's error", err)
+	}
+	// A no-op (canceling a canceled list, say) is not written back either.
+	if err := repo.Update(ctx, l.ID(), func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if after := xmin(); after != before {
+		t.Errorf("row rewritten (xmin %s → %s) by a failed or empty change", before, after)
+	}
+	if got, _ := repo.Get(ctx, l.ID()); got.Status() != depot.StatusPending || got.Version() != 1 {
+		t.Errorf("list = %s v%d, want pending v1", got.Status(), got.Version())
+	}
+	if msgs := depotOutbox(t, db); len(msgs) != 0 {
+		t.Errorf("outbox = %+v, want empty", msgs)
+	}
+
+	called := false
+	err = repo.Update(ctx, uuid.NewString(), func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { called = true; return nil, nil })
+	if !errors.Is(err, domain.ErrNotFound) || called {
+		t.Errorf("Update of a missing list: err %v, fn called %t; want ErrNotFound without fn", err, called)
+	}
+	err = repo.Update(ctx, "x", func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { called = true; return nil, nil })
+	if !errors.Is(err, domain.ErrInvalid) || called {
+		t.Errorf("Update of a malformed ID: err %v, fn called %t; want ErrInvalid without fn", err, called)
+	}
+}
+
+// claim is what the claim use case does: depot.Claim and, on success, the
+// list it got.
+func claim(ctx context.Context, repo *postgres.Depot, botID string) (*depot.ShoppingList, error) {
+	var got *depot.ShoppingList
+	err := repo.Claim(ctx, botID, func(b *depot.Bot, next *depot.ShoppingList) ([]events.Event, error) {
+		if err := depot.Claim(b, next); err != nil {
+			return nil, err
+		}
+		got = next
+		return []events.Event{events.ShoppingListAssigned{ShoppingID: next.ID(), OrderID: next.OrderID(), BotID: b.ID()}}, nil
+	})
+	return got, err
+}
+
+func TestDepotClaimTakesTheOldestAvailableList(t *testing.T) {
+	t.Parallel()
+	repo, _ := newDepot(t)
+	ctx := context.Background()
+	pending := plannedList(t, newStore("A"))
+	addList(t, repo, pending, false)
+	var available []*depot.ShoppingList
+	for range 2 {
+		l := plannedList(t, newStore("B"))
+		addList(t, repo, l, true)
+		available = append(available, l)
+	}
+	r2, c3 := addBot(t, repo, "R2"), addBot(t, repo, "C3")
+
+	got, err := claim(ctx, repo, r2.ID())
+	if err != nil || got.ID() != available[0].ID() {
+		t.Fatalf("first claim = %v, %v; want the oldest available list %s", got, err, available[0].ID())
+	}
+	_, err = claim(ctx, repo, r2.ID())
+	requireKind(t, err, depot.ErrBotBusy, "a busy bot claims")
+	got, err = claim(ctx, repo, c3.ID())
+	if err != nil || got.ID() != available[1].ID() {
+		t.Fatalf("second claim = %v, %v; want %s", got, err, available[1].ID())
+	}
+	if b, _ := repo.GetBot(ctx, c3.ID()); b.Status() != depot.BotBusy || b.ShoppingID() != available[1].ID() {
+		t.Errorf("bot C3 = %s %q after its claim", b.Status(), b.ShoppingID())
+	}
+	idle := addBot(t, repo, "K9")
+	_, err = claim(ctx, repo, idle.ID())
+	requireKind(t, err, depot.ErrNoneAvailable, "claim with only a pending list left")
+	_, err = claim(ctx, repo, uuid.NewString())
+	requireKind(t, err, domain.ErrNotFound, "claim by a missing bot")
+}
+
+func TestDepotConcurrentClaimsNeverShareAList(t *testing.T) {
+	t.Parallel()
+	repo, db := newDepot(t)
+	ctx := context.Background()
+	const lists, bots = 5, 12
+	for range lists {
+		addList(t, repo, plannedList(t, newStore("S")), true)
+	}
+	var botIDs []string
+	for i := range bots {
+		botIDs = append(botIDs, addBot(t, repo, fmt.Sprintf("bot %d", i)).ID())
+	}
+
+	// Every bot claims twice at once; all claims start together.
+	type result struct {
+		bot, list string
+		err       error
+	}
+	results := make(chan result, 2*bots)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, id := range append(botIDs, botIDs...) {
+		wg.Go(func() {
+			<-start
+			l, err := claim(ctx, repo, id)
+			r := result{bot: id, err: err}
+			if l != nil {
+				r.list = l.ID()
+			}
+			results <- r
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(results)
+
+	listOf := map[string]string{} // list → bot
+	botOf := map[string]string{}  // bot → list
+	var none, busy int
+	for r := range results {
+		switch {
+		case r.err == nil:
+			if other, ok := listOf[r.list]; ok {
+				t.Errorf("list %s handed to bots %s and %s", r.list, other, r.bot)
+			}
+			if other, ok := botOf[r.bot]; ok {
+				t.Errorf("bot %s got lists %s and %s", r.bot, other, r.list)
+			}
+			listOf[r.list], botOf[r.bot] = r.bot, r.list
+		case errors.Is(r.err, depot.ErrNoneAvailable):
+			none++
+		case errors.Is(r.err, depot.ErrBotBusy):
+			busy++
+		default:
+			t.Errorf("claim by %s: %v", r.bot, r.err)
+		}
+	}
+	if len(listOf) != lists {
+		t.Errorf("%d claims succeeded, want one per list (%d); %d found none, %d were busy", len(listOf), lists, none, busy)
+	}
+	// What the database holds agrees: every list assigned to the bot that
+	// got it, each such bot busy with it, and one event per claim.
+	var assigned, busyBots, events int
+	err := db.Pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM depot.shopping_lists l JOIN depot.bots b ON b.id = l.bot_id AND b.shopping_id = l.id
+			WHERE l.status = 'assigned' AND b.status = 'busy'),
+		(SELECT count(*) FROM depot.bots WHERE status = 'busy'),
+		(SELECT count(*) FROM depot.watermill_outbox)`).Scan(&assigned, &busyBots, &events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if assigned != lists || busyBots != lists || events != lists {
+		t.Errorf("database: %d lists assigned to their busy bots, %d busy bots, %d events; want %d of each", assigned, busyBots, events, lists)
+	}
+}
+
+func TestDepotCancelAssignedFreesTheBot(t *testing.T) {
+	t.Parallel()
+	repo, _ := newDepot(t)
+	ctx := context.Background()
+	l := plannedList(t, newStore("A"))
+	addList(t, repo, l, true)
+	bot := addBot(t, repo, "R2")
+	if _, err := claim(ctx, repo, bot.ID()); err != nil {
+		t.Fatal(err)
+	}
+	err := repo.Update(ctx, l.ID(), func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
+		_, err := l.Cancel(b)
+		return nil, err
+	})
+	if err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	if b, _ := repo.GetBot(ctx, bot.ID()); b.Status() != depot.BotIdle {
+		t.Errorf("bot is %s after its list was canceled, want idle", b.Status())
+	}
+	// The freed bot may claim again: nothing is available now.
+	_, err = claim(ctx, repo, bot.ID())
+	requireKind(t, err, depot.ErrNoneAvailable, "claim after the cancel")
+}
+
+func TestDepotListAndBots(t *testing.T) {
+	t.Parallel()
+	repo, _ := newDepot(t)
+	ctx := context.Background()
+	var ids []string
+	for i := range 4 {
+		l := plannedList(t, newStore("S"))
+		addList(t, repo, l, i%2 == 0)
+		ids = append(ids, l.ID())
+	}
+	listIDs := func(status depot.Status, limit int) []string {
+		ls, err := repo.List(ctx, status, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, l := range ls {
+			out = append(out, l.ID())
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		status depot.Status
+		limit  int
+		want   []string
+	}{
+		{depot.Status{}, 10, ids},
+		{depot.StatusAvailable, 10, []string{ids[0], ids[2]}},
+		{depot.StatusPending, 10, []string{ids[1], ids[3]}},
+		{depot.StatusPending, 1, []string{ids[1]}},
+		{depot.StatusCanceled, 10, []string{}},
+	} {
+		if got := listIDs(tc.status, tc.limit); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("List(%q, %d) = %v, want %v", tc.status, tc.limit, got, tc.want)
+		}
+	}
+
+	b2, b1 := addBot(t, repo, "Zed"), addBot(t, repo, "Ada")
+	bots, err := repo.ListBots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bots) != 2 || bots[0].ID() != b1.ID() || bots[1].ID() != b2.ID() {
+		t.Errorf("ListBots = %v, want Ada then Zed", bots)
+	}
+	got, err := repo.GetBot(ctx, b1.ID())
+	if err != nil || got.Name() != "Ada" || got.Status() != depot.BotIdle || got.Version() != 1 {
+		t.Errorf("GetBot = %+v, %v", got, err)
+	}
+	_, err = repo.GetBot(ctx, uuid.NewString())
+	requireKind(t, err, domain.ErrNotFound, "GetBot of a missing bot")
+}
+
+func TestDepotCacheStoresAreVersioned(t *testing.T) {
+	t.Parallel()
+	db, _ := testkit.Database(t)
+	cache := postgres.NewDepotCache(db)
+	ctx := context.Background()
+	a, b, c := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	stores := func(ids ...string) map[string]depot.Store {
+		got, err := cache.Stores(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+
+	requireNoError(t, cache.SetStore(ctx, a, "Waffles", "Level 1", 1))
+	// StoreRebranded v2 overtakes StoreCreated v1 of store b: known by name
+	// only, which is not enough for a stop.
+	requireNoError(t, cache.SetStoreName(ctx, b, "Bolts & Nuts", 2))
+	if got := stores(a, b, c); !reflect.DeepEqual(got, map[string]depot.Store{a: {ID: a, Name: "Waffles", Location: "Level 1"}}) {
+		t.Errorf("Stores = %v, want only a", got)
+	}
+	requireNoError(t, cache.SetStore(ctx, b, "Bolts", "Level 2", 1))
+	requireNoError(t, cache.SetStore(ctx, b, "Bolts", "Level 2", 1)) // redelivery
+	requireNoError(t, cache.SetStoreName(ctx, a, "Crêpes", 3))
+	requireNoError(t, cache.SetStoreName(ctx, a, "Pancakes", 2)) // stale
+	requireNoError(t, cache.SetStore(ctx, a, "Waffles", "Level 1", 1))
+	want := map[string]depot.Store{a: {ID: a, Name: "Crêpes", Location: "Level 1"}, b: {ID: b, Name: "Bolts & Nuts", Location: "Level 2"}}
+	if got := stores(a, b, c); !reflect.DeepEqual(got, want) {
+		t.Errorf("Stores = %v, want %v", got, want)
+	}
+
+	upper := strings.ToUpper(a)
+	if got := stores(upper); got[upper] != want[a] {
+		t.Errorf("Stores(%s) = %v, want store a under the ID as given", upper, got)
+	}
+	_, err := cache.Stores(ctx, []string{a, "store-1"})
+	requireKind(t, err, domain.ErrInvalid, "Stores with a malformed ID")
+
+	// Inside a transaction (a consumer's) a malformed ID must not abort it.
+	err = db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := cache.Stores(ctx, []string{"store-1"}); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("Stores in a tx: %v, want ErrInvalid", err)
+		}
+		_, err := tx.Exec(ctx, "SELECT 1")
+		return err
+	})
+	if err != nil {
+		t.Errorf("transaction after a malformed ID: %v", err)
+	}
+}
