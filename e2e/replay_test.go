@@ -242,6 +242,11 @@ func TestReplayFromLogRebuildsAReadModel(t *testing.T) {
 	}
 	slices.Sort(want[1:])
 	var before []string
+	defer func() {
+		if t.Failed() {
+			t.Logf("caches last seen:\n%s\nwant:\n%s", strings.Join(before, "\n"), strings.Join(want, "\n"))
+		}
+	}()
 	testkit.Eventually(t, 20*time.Second, "the baskets caches reflect every stores event", func() bool {
 		before = snapshot()
 		return len(before) == 4 && before[0] == want[0] && slices.Equal(sorted(before[1:]), want[1:])

@@ -41,7 +41,8 @@ func (c *BasketsCache) SetStoreName(ctx context.Context, id, name string, versio
 // AddProduct records product id of store storeID, with its name and price
 // (cents), both as of version. When the product is cached already (a
 // redelivery, or fresher events got there first) each field is set only
-// where its stored version is older; a removed product is left alone.
+// where its stored version is older. That holds for a removed product too,
+// so the cached row ends the same whatever order the events arrive in.
 func (c *BasketsCache) AddProduct(ctx context.Context, id, storeID, name string, price, version int64) error {
 	return c.exec(ctx, fmt.Sprintf("cache product %s", id), `
 		INSERT INTO baskets.products_cache AS p (id, store_id, name, name_version, price, price_version)
@@ -52,19 +53,20 @@ func (c *BasketsCache) AddProduct(ctx context.Context, id, storeID, name string,
 			price         = CASE WHEN p.price_version < excluded.price_version THEN excluded.price ELSE p.price END,
 			price_version = GREATEST(p.price_version, excluded.price_version),
 			updated_at    = now()
-		WHERE NOT p.removed AND (p.name_version < excluded.name_version OR p.price_version < excluded.price_version)`,
+		WHERE p.name_version < excluded.name_version OR p.price_version < excluded.price_version`,
 		id, storeID, name, price, version)
 }
 
 // SetProductName records product id's name as of version. A stale event (the
-// stored name is as new or newer) and an event about a removed product change
-// nothing. When the product is not cached yet, because this event overtook
+// stored name is as new or newer) changes nothing. An event about a removed
+// product is applied like any other: it happened before the removal, which
+// is final, so the row ends the same whatever the arrival order. When the product is not cached yet, because this event overtook
 // its ProductAdded, the error wraps domain.ErrNotFound so the consumer
 // retries until ProductAdded lands.
 func (c *BasketsCache) SetProductName(ctx context.Context, id, name string, version int64) error {
 	return c.updateProduct(ctx, id, "name", `
 		UPDATE baskets.products_cache SET name = $2, name_version = $3, updated_at = now()
-		WHERE id = $1 AND name_version < $3 AND NOT removed`,
+		WHERE id = $1 AND name_version < $3`,
 		id, name, version)
 }
 
@@ -75,15 +77,15 @@ func (c *BasketsCache) SetProductName(ctx context.Context, id, name string, vers
 func (c *BasketsCache) SetProductPrice(ctx context.Context, id string, price, version int64) error {
 	return c.updateProduct(ctx, id, "price", `
 		UPDATE baskets.products_cache SET price = $2, price_version = $3, updated_at = now()
-		WHERE id = $1 AND price_version < $3 AND NOT removed`,
+		WHERE id = $1 AND price_version < $3`,
 		id, price, version)
 }
 
 // RemoveProduct marks product id of store storeID removed as of version. The
-// row stays, so that a late event about the product finds it and is ignored
-// instead of being retried as not arrived yet. Removal is final (the stores
-// service deletes the product), so when it overtakes ProductAdded it leaves a
-// removed placeholder row that the late ProductAdded then leaves alone.
+// row stays, so that a late event about the product finds it instead of
+// being retried as not arrived yet. Removal is final (the stores service
+// deletes the product), so when it overtakes ProductAdded it leaves a removed
+// placeholder row that the late ProductAdded then fills in.
 func (c *BasketsCache) RemoveProduct(ctx context.Context, id, storeID string, version int64) error {
 	return c.exec(ctx, fmt.Sprintf("remove product %s from the cache", id), `
 		INSERT INTO baskets.products_cache AS p
@@ -169,8 +171,8 @@ func (c *BasketsCache) exec(ctx context.Context, what, sql string, args ...any) 
 }
 
 // updateProduct runs a version-guarded UPDATE of one field of product id. No
-// row updated means a stale event or a removed product (nil) or a product not
-// cached yet (ErrNotFound).
+// row updated means a stale event (nil) or a product not cached yet
+// (ErrNotFound).
 func (c *BasketsCache) updateProduct(ctx context.Context, id, field, sql string, args ...any) error {
 	return c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, sql, args...)

@@ -223,13 +223,15 @@ func TestBasketsCacheRemovedProduct(t *testing.T) {
 	if got := readProductRow(t, db, productID); got != removed {
 		t.Fatalf("row = %+v, want %+v", got, removed)
 	}
-	// Late events about the removed product are acknowledged and change
-	// nothing: neither retried as missing nor applied.
+	// Late events about the removed product are acknowledged, never retried
+	// as missing. Those from before the removal fill in what the product
+	// was, as they would have in order; stale ones change nothing.
 	requireNoError(t, cache.SetProductPrice(ctx, productID, 649, 4))
 	requireNoError(t, cache.SetProductName(ctx, productID, "Golden syrup", 2))
 	requireNoError(t, cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1))
 	requireNoError(t, cache.RemoveProduct(ctx, productID, storeID, 5))
 	requireNoError(t, cache.RemoveProduct(ctx, productID, storeID, 4))
+	removed.Name, removed.NameVersion, removed.Price, removed.PriceVersion = "Golden syrup", 2, 649, 4
 	if got := readProductRow(t, db, productID); got != removed {
 		t.Errorf("row after late events = %+v, want %+v", got, removed)
 	}
@@ -250,8 +252,9 @@ func TestBasketsCacheRemovalOvertakingProductAdded(t *testing.T) {
 	if _, err := cache.Product(ctx, productID); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("Product: err = %v, want ErrNotFound", err)
 	}
-	// The removal leaves a placeholder that nothing fills in afterwards.
-	want := productRow{StoreID: storeID, Removed: true, RemovedVersion: 2}
+	// The removal leaves a placeholder that the late ProductAdded fills in:
+	// the very row the events leave when they arrive in order.
+	want := productRow{StoreID: storeID, Name: "Syrup", NameVersion: 1, Price: 499, PriceVersion: 1, Removed: true, RemovedVersion: 2}
 	if got := readProductRow(t, db, productID); got != want {
 		t.Errorf("row = %+v, want %+v", got, want)
 	}
