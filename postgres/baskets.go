@@ -6,7 +6,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/catalog"
 )
 
@@ -64,7 +63,7 @@ func (c *BasketsCache) AddProduct(ctx context.Context, id, storeID, name string,
 // its ProductAdded, the error wraps domain.ErrNotFound so the consumer
 // retries until ProductAdded lands.
 func (c *BasketsCache) SetProductName(ctx context.Context, id, name string, version int64) error {
-	return c.updateProduct(ctx, id, "name", `
+	return c.updateProduct(ctx, `
 		UPDATE baskets.products_cache SET name = $2, name_version = $3, updated_at = now()
 		WHERE id = $1 AND name_version < $3`,
 		id, name, version)
@@ -75,7 +74,7 @@ func (c *BasketsCache) SetProductName(ctx context.Context, id, name string, vers
 // absolute price. Stale events, removed products and missing products are
 // handled as in SetProductName.
 func (c *BasketsCache) SetProductPrice(ctx context.Context, id string, price, version int64) error {
-	return c.updateProduct(ctx, id, "price", `
+	return c.updateProduct(ctx, `
 		UPDATE baskets.products_cache SET price = $2, price_version = $3, updated_at = now()
 		WHERE id = $1 AND price_version < $3`,
 		id, price, version)
@@ -111,19 +110,11 @@ func (c *BasketsCache) AddCustomer(ctx context.Context, id string, enabled bool,
 // event overtook CustomerRegistered) the error wraps domain.ErrNotFound so
 // the consumer retries.
 func (c *BasketsCache) SetCustomerEnabled(ctx context.Context, id string, enabled bool, version int64) error {
-	return c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE baskets.customers_cache SET enabled = $2, enabled_version = $3, updated_at = now()
-			WHERE id = $1 AND enabled_version < $3`,
-			id, enabled, version)
-		if err != nil {
-			return fmt.Errorf("cache customer %s: %w", id, err)
-		}
-		if tag.RowsAffected() > 0 {
-			return nil
-		}
-		return mustExist(ctx, tx, "baskets.customers_cache", id, "customer %s is not in the baskets customer cache yet")
-	})
+	_, err := c.db.guardedUpdate(ctx, "baskets.customers_cache", "id", `
+		UPDATE baskets.customers_cache SET enabled = $2, enabled_version = $3, updated_at = now()
+		WHERE id = $1 AND enabled_version < $3`,
+		"customer %s is not in the baskets customer cache yet", id, enabled, version)
+	return err
 }
 
 // Store returns cached store id, or ErrNotFound.
@@ -173,28 +164,8 @@ func (c *BasketsCache) exec(ctx context.Context, what, sql string, args ...any) 
 // updateProduct runs a version-guarded UPDATE of one field of product id. No
 // row updated means a stale event (nil) or a product not cached yet
 // (ErrNotFound).
-func (c *BasketsCache) updateProduct(ctx context.Context, id, field, sql string, args ...any) error {
-	return c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, sql, args...)
-		if err != nil {
-			return fmt.Errorf("cache %s of product %s: %w", field, id, err)
-		}
-		if tag.RowsAffected() > 0 {
-			return nil
-		}
-		return mustExist(ctx, tx, "baskets.products_cache", id, "product %s is not in the baskets catalog cache yet")
-	})
-}
-
-// mustExist returns nil when table has a row with id, and otherwise an error
-// wrapping domain.ErrNotFound worded by format (which takes the id).
-func mustExist(ctx context.Context, tx pgx.Tx, table, id, format string) error {
-	var exists bool
-	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+" WHERE id = $1)", id).Scan(&exists); err != nil {
-		return fmt.Errorf("look up %s in %s: %w", id, table, err)
-	}
-	if !exists {
-		return fmt.Errorf("%w: "+format, domain.ErrNotFound, id)
-	}
-	return nil
+func (c *BasketsCache) updateProduct(ctx context.Context, sql string, args ...any) error {
+	_, err := c.db.guardedUpdate(ctx, "baskets.products_cache", "id", sql,
+		"product %s is not in the baskets catalog cache yet", args...)
+	return err
 }

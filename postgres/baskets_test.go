@@ -332,3 +332,33 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 		t.Errorf("store = %+v, %v; want Waffles", s, err)
 	}
 }
+
+// TestBasketsCacheUpdateRacingTheCreationIsNeverLost races ProductRebranded
+// against the ProductAdded it depends on, the way two queues deliver them.
+// Whatever the interleaving, the rebrand is either applied or refused as not
+// cached yet (and retried, as the consumer does); it is never acknowledged
+// as stale while the product it renames commits beside it.
+func TestBasketsCacheUpdateRacingTheCreationIsNeverLost(t *testing.T) {
+	t.Parallel()
+	db, cache := newBasketsCache(t)
+	ctx := context.Background()
+	storeID := uuid.NewString()
+	for range 300 {
+		productID := uuid.NewString()
+		added := make(chan error, 1)
+		go func() { added <- cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1) }()
+		for {
+			err := cache.SetProductName(ctx, productID, "Golden syrup", 2)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, domain.ErrNotFound) {
+				t.Fatal(err)
+			}
+		}
+		requireNoError(t, <-added)
+		if got := readProductRow(t, db, productID); got.Name != "Golden syrup" || got.NameVersion != 2 {
+			t.Fatalf("after the race the row is %+v: the rebrand was lost", got)
+		}
+	}
+}

@@ -59,19 +59,11 @@ func (c *NotificationsCache) AddCustomer(ctx context.Context, id, name, smsNumbe
 // not cached yet (the event overtook CustomerRegistered) the error wraps
 // domain.ErrNotFound, so the consumer retries until the registration lands.
 func (c *NotificationsCache) SetCustomerSmsNumber(ctx context.Context, id, smsNumber string, version int64) error {
-	return c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE notifications.customers SET sms_number = $2, sms_version = $3, updated_at = now()
-			WHERE id = $1 AND sms_version < $3`,
-			id, smsNumber, version)
-		if err != nil {
-			return fmt.Errorf("cache sms number of customer %s: %w", id, err)
-		}
-		if tag.RowsAffected() > 0 {
-			return nil
-		}
-		return mustExist(ctx, tx, "notifications.customers", id, "customer %s is not in the notifications customer cache yet")
-	})
+	_, err := c.db.guardedUpdate(ctx, "notifications.customers", "id", `
+		UPDATE notifications.customers SET sms_number = $2, sms_version = $3, updated_at = now()
+		WHERE id = $1 AND sms_version < $3`,
+		"customer %s is not in the notifications customer cache yet", id, smsNumber, version)
+	return err
 }
 
 // Customer returns cached customer id, or an error wrapping
@@ -122,21 +114,11 @@ func (c *NotificationsCache) StartOrder(ctx context.Context, orderID, customerID
 // after the other. When the order is unknown (the event overtook
 // OrderCreated) the error wraps domain.ErrNotFound, so the consumer retries.
 func (c *NotificationsCache) AdvanceOrder(ctx context.Context, orderID string, kind notification.Kind) (bool, error) {
-	var news bool
-	err := c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE notifications.orders SET last_kind = $2, last_rank = $3, updated_at = now()
-			WHERE id = $1 AND last_rank < $3`,
-			orderID, kind.String(), kind.Rank())
-		if err != nil {
-			return fmt.Errorf("advance order %s to %s: %w", orderID, kind, err)
-		}
-		if news = tag.RowsAffected() > 0; news {
-			return nil
-		}
-		return mustExist(ctx, tx, "notifications.orders", orderID, "order %s is not known to notifications yet (its OrderCreated has not been handled)")
-	})
-	return news, err
+	return c.db.guardedUpdate(ctx, "notifications.orders", "id", `
+		UPDATE notifications.orders SET last_kind = $2, last_rank = $3, updated_at = now()
+		WHERE id = $1 AND last_rank < $3`,
+		"order %s is not known to notifications yet (its OrderCreated has not been handled)",
+		orderID, kind.String(), kind.Rank())
 }
 
 // NotificationSender is the default notification sender: instead of an SMS

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/ordersearch"
 	"github.com/mallbots/mallbots/domain/orderstatus"
 )
@@ -122,26 +121,12 @@ func (s *Search) AddOrder(ctx context.Context, o ordersearch.Order) error {
 // succeeds. When the order is not in the read model (the event overtook
 // OrderCreated) the error wraps domain.ErrNotFound, so the consumer retries.
 func (s *Search) SetStatus(ctx context.Context, id string, status orderstatus.Status, reason string, at time.Time) error {
-	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE search.orders SET status = $2, status_rank = $3, reason = $4, updated_at = $5
-			WHERE order_id = $1 AND status_rank < $3`,
-			id, status.String(), status.Rank(), reason, at)
-		if err != nil {
-			return fmt.Errorf("set status of order %s to %s: %w", id, status, err)
-		}
-		if tag.RowsAffected() > 0 {
-			return nil
-		}
-		var exists bool
-		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM search.orders WHERE order_id = $1)", id).Scan(&exists); err != nil {
-			return fmt.Errorf("look up order %s: %w", id, err)
-		}
-		if !exists {
-			return fmt.Errorf("%w: order %s is not in the search read model yet (its OrderCreated has not been handled)", domain.ErrNotFound, id)
-		}
-		return nil
-	})
+	_, err := s.db.guardedUpdate(ctx, "search.orders", "order_id", `
+		UPDATE search.orders SET status = $2, status_rank = $3, reason = $4, updated_at = $5
+		WHERE order_id = $1 AND status_rank < $3`,
+		"order %s is not in the search read model yet (its OrderCreated has not been handled)",
+		id, status.String(), status.Rank(), reason, at)
+	return err
 }
 
 const searchColumns = `order_id, customer_id, customer_name, items, total, status, reason, created_at, updated_at`
