@@ -84,8 +84,9 @@ var servingLine = regexp.MustCompile(`msg="mallbots is serving" http=(\S+)`)
 
 // startServe runs the binary's serve with the given services and short
 // retry settings, so a message that keeps failing is poisoned within a
-// second or two; it waits until /readyz answers.
-func startServe(t *testing.T, services string) *system {
+// second or two; settings (MALLBOTS_*=value) override those. It waits until
+// /readyz answers.
+func startServe(t *testing.T, services string, settings ...string) *system {
 	t.Helper()
 	recordSources()
 	db, dsn := testkit.Database(t)
@@ -108,6 +109,7 @@ func startServe(t *testing.T, services string) *system {
 		"MALLBOTS_RETRY_JITTER=0",
 		"MALLBOTS_SHUTDOWN_TIMEOUT=10s",
 	)
+	serve.Env = append(serve.Env, settings...)
 	stderr, err := serve.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
