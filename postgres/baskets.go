@@ -59,9 +59,10 @@ func (c *BasketsCache) AddProduct(ctx context.Context, id, storeID, name string,
 // SetProductName records product id's name as of version. A stale event (the
 // stored name is as new or newer) changes nothing. An event about a removed
 // product is applied like any other: it happened before the removal, which
-// is final, so the row ends the same whatever the arrival order. When the product is not cached yet, because this event overtook
-// its ProductAdded, the error wraps domain.ErrNotFound so the consumer
-// retries until ProductAdded lands.
+// is final, so the row ends the same whatever the arrival order. When the
+// product is not cached yet, because this event overtook its ProductAdded,
+// the error wraps domain.ErrNotFound so the consumer retries until
+// ProductAdded lands.
 func (c *BasketsCache) SetProductName(ctx context.Context, id, name string, version int64) error {
 	return c.updateProduct(ctx, `
 		UPDATE baskets.products_cache SET name = $2, name_version = $3, updated_at = now()
