@@ -22,7 +22,8 @@ import (
 // ctx when there is one, so inside a consumer it joins the transaction that
 // records the message in the inbox. Writes that touch a list and a bot lock
 // the list first and the bot second; Claim, which locks the bot first, never
-// waits for a list (SKIP LOCKED), so the two orders cannot deadlock.
+// waits for a list (SKIP LOCKED), so the two orders cannot deadlock. A bot is
+// found by its ID or by its external ID (depot.BotRef).
 type Depot struct {
 	db     *DB
 	outbox Outbox
@@ -33,7 +34,7 @@ func NewDepot(db *DB, outbox Outbox) *Depot { return &Depot{db: db, outbox: outb
 
 const (
 	shoppingListColumns = "id, order_id, status, bot_id, stops, version"
-	depotBotColumns     = "id, name, status, shopping_id, version"
+	depotBotColumns     = "id, external_id, name, status, shopping_id, version"
 )
 
 // depotStopJSON is how a stop is stored in shopping_lists.stops.
@@ -94,16 +95,27 @@ func scanShoppingList(row pgx.Row, more ...any) (*depot.ShoppingList, error) {
 
 func scanDepotBot(row pgx.Row) (*depot.Bot, error) {
 	var id, name, statusName string
-	var shoppingID *string
+	var externalID, shoppingID *string
 	var version int64
-	if err := row.Scan(&id, &name, &statusName, &shoppingID, &version); err != nil {
+	if err := row.Scan(&id, &externalID, &name, &statusName, &shoppingID, &version); err != nil {
 		return nil, err
 	}
 	status, err := depot.ParseBotStatus(statusName)
 	if err != nil {
 		return nil, fmt.Errorf("stored bot %s: %w", id, err)
 	}
-	return depot.RehydrateBot(id, name, status, depotString(shoppingID), version), nil
+	return depot.RehydrateBot(id, depotString(externalID), name, status, depotString(shoppingID), version), nil
+}
+
+// depotBotWhere returns the condition on $1 and the argument that find the
+// bot ref names. An ID reference is a canonical UUID (depot.ParseBotRef), so
+// it cannot fail the cast to the id column, which would abort the
+// transaction.
+func depotBotWhere(ref depot.BotRef) (string, string) {
+	if ref.ID() != "" {
+		return "id = $1", ref.ID()
+	}
+	return "external_id = $1", ref.ExternalID()
 }
 
 func depotString(s *string) string {
@@ -192,7 +204,7 @@ func (r *Depot) Update(ctx context.Context, id string, fn func(*depot.ShoppingLi
 			}
 			var b *depot.Bot
 			if l.Status() == depot.StatusAssigned {
-				if b, err = lockDepotBot(ctx, tx, l.BotID()); err != nil {
+				if b, err = lockDepotBot(ctx, tx, "id = $1", l.BotID()); err != nil {
 					return nil, "", err
 				}
 			}
@@ -202,15 +214,20 @@ func (r *Depot) Update(ctx context.Context, id string, fn func(*depot.ShoppingLi
 		func(w *shoppingWork) ([]events.Event, error) { return fn(w.list, w.bot) })
 }
 
-// Assign runs fn on list id and bot botID under row locks (list first) and
-// publishes the events fn returns, in one transaction: the way to give a
-// list to a bot of the caller's choosing. ErrNotFound when either does not
-// exist; ErrInvalid when either ID is not a UUID.
-func (r *Depot) Assign(ctx context.Context, id, botID string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
+// Assign runs fn on list id and the bot that answers to bot.Ref() under row
+// locks (list first) and publishes the events fn returns, in one
+// transaction: the way to give a list to a bot of the caller's choosing.
+// When no bot answers to it yet, bot is registered first, in the same
+// transaction, so a bot registered on first use exists only if fn succeeds;
+// concurrent first uses of one external ID register one bot (the unique
+// external_id makes the later insert wait for the first and then do
+// nothing). ErrNotFound when there is no such list; ErrInvalid when id or
+// bot's ID is not a UUID.
+func (r *Depot) Assign(ctx context.Context, id string, bot *depot.Bot, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
 	if err := checkDepotUUID("shopping list", id); err != nil {
 		return err
 	}
-	if err := checkDepotUUID("bot", botID); err != nil {
+	if err := checkDepotUUID("bot", bot.ID()); err != nil {
 		return err
 	}
 	return updateInFlow(ctx, r.db, r.outbox,
@@ -219,7 +236,12 @@ func (r *Depot) Assign(ctx context.Context, id, botID string, fn func(*depot.Sho
 			if err != nil {
 				return nil, "", err
 			}
-			b, err := lockDepotBot(ctx, tx, botID)
+			if _, err := tx.Exec(ctx, "INSERT INTO depot.bots ("+depotBotColumns+") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+				depotBotArgs(bot)...); err != nil {
+				return nil, "", fmt.Errorf("register bot %s on first use: %w", bot.Ref(), err)
+			}
+			where, arg := depotBotWhere(bot.Ref())
+			b, err := lockDepotBot(ctx, tx, where, arg)
 			if err != nil {
 				return nil, "", err
 			}
@@ -229,20 +251,17 @@ func (r *Depot) Assign(ctx context.Context, id, botID string, fn func(*depot.Sho
 		func(w *shoppingWork) ([]events.Event, error) { return fn(w.list, w.bot) })
 }
 
-// Claim locks bot botID and the oldest available list that no concurrent
-// transaction holds, runs fn on them and publishes the events fn returns, in
-// one transaction. fn gets a nil list when none is available. Locked lists
-// are skipped rather than waited for (FOR UPDATE SKIP LOCKED), so concurrent
-// claims by several bots each get a different list, or none, and never the
-// same one. ErrNotFound when there is no such bot; ErrInvalid when botID is
-// not a UUID.
-func (r *Depot) Claim(ctx context.Context, botID string, fn func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error)) error {
-	if err := checkDepotUUID("bot", botID); err != nil {
-		return err
-	}
+// Claim locks the bot ref names and the oldest available list that no
+// concurrent transaction holds, runs fn on them and publishes the events fn
+// returns, in one transaction. fn gets a nil list when none is available.
+// Locked lists are skipped rather than waited for (FOR UPDATE SKIP LOCKED),
+// so concurrent claims by several bots each get a different list, or none,
+// and never the same one. ErrNotFound when there is no such bot.
+func (r *Depot) Claim(ctx context.Context, ref depot.BotRef, fn func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error)) error {
 	return updateInFlow(ctx, r.db, r.outbox,
 		func(ctx context.Context, tx pgx.Tx) (*shoppingWork, string, error) {
-			b, err := lockDepotBot(ctx, tx, botID)
+			where, arg := depotBotWhere(ref)
+			b, err := lockDepotBot(ctx, tx, where, arg)
 			if err != nil {
 				return nil, "", err
 			}
@@ -272,10 +291,12 @@ func lockShoppingList(ctx context.Context, tx pgx.Tx, id string) (*depot.Shoppin
 	return l, flow, nil
 }
 
-func lockDepotBot(ctx context.Context, tx pgx.Tx, id string) (*depot.Bot, error) {
-	b, err := scanDepotBot(tx.QueryRow(ctx, "SELECT "+depotBotColumns+" FROM depot.bots WHERE id = $1 FOR UPDATE", id))
+// lockDepotBot loads and locks the bot that where, a condition on $1, finds
+// with arg (as depotBotWhere returns them).
+func lockDepotBot(ctx context.Context, tx pgx.Tx, where, arg string) (*depot.Bot, error) {
+	b, err := scanDepotBot(tx.QueryRow(ctx, "SELECT "+depotBotColumns+" FROM depot.bots WHERE "+where+" FOR UPDATE", arg))
 	if err != nil {
-		return nil, notFound(err, "bot", id)
+		return nil, notFound(err, "bot", arg)
 	}
 	return b, nil
 }
@@ -339,11 +360,15 @@ func (r *Depot) List(ctx context.Context, status depot.Status, limit int) ([]*de
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*depot.ShoppingList, error) { return scanShoppingList(row) })
 }
 
+// depotBotArgs returns b's values in the order of depotBotColumns.
+func depotBotArgs(b *depot.Bot) []any {
+	return []any{b.ID(), depotNullable(b.ExternalID()), b.Name(), b.Status().String(), depotNullable(b.ShoppingID()), b.Version()}
+}
+
 // AddBot saves a new bot. Bots publish no events.
 func (r *Depot) AddBot(ctx context.Context, b *depot.Bot) error {
 	return r.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "INSERT INTO depot.bots ("+depotBotColumns+") VALUES ($1, $2, $3, $4, $5)",
-			b.ID(), b.Name(), b.Status().String(), depotNullable(b.ShoppingID()), b.Version())
+		_, err := tx.Exec(ctx, "INSERT INTO depot.bots ("+depotBotColumns+") VALUES ($1, $2, $3, $4, $5, $6)", depotBotArgs(b)...)
 		if err != nil {
 			return fmt.Errorf("insert bot %s: %w", b.ID(), err)
 		}
@@ -351,14 +376,13 @@ func (r *Depot) AddBot(ctx context.Context, b *depot.Bot) error {
 	})
 }
 
-// GetBot returns bot id, ErrNotFound, or ErrInvalid when id is not a UUID.
-func (r *Depot) GetBot(ctx context.Context, id string) (*depot.Bot, error) {
-	if err := checkDepotUUID("bot", id); err != nil {
-		return nil, err
-	}
-	b, err := scanDepotBot(r.db.reader(ctx).QueryRow(ctx, "SELECT "+depotBotColumns+" FROM depot.bots WHERE id = $1", id))
+// GetBot returns the bot ref names by its ID or external ID, or
+// ErrNotFound.
+func (r *Depot) GetBot(ctx context.Context, ref depot.BotRef) (*depot.Bot, error) {
+	where, arg := depotBotWhere(ref)
+	b, err := scanDepotBot(r.db.reader(ctx).QueryRow(ctx, "SELECT "+depotBotColumns+" FROM depot.bots WHERE "+where, arg))
 	if err != nil {
-		return nil, notFound(err, "bot", id)
+		return nil, notFound(err, "bot", ref.String())
 	}
 	return b, nil
 }

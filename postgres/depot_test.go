@@ -183,15 +183,16 @@ func TestDepotAssignPickUpComplete(t *testing.T) {
 	addList(t, repo, l, true)
 	bot := addBot(t, repo, "R2")
 
-	err := repo.Assign(ctx, l.ID(), bot.ID(), func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
+	err := repo.Assign(ctx, l.ID(), bot, func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
 		return []events.Event{events.ShoppingListAssigned{ShoppingID: l.ID(), BotID: b.ID()}}, l.Assign(b)
 	})
 	if err != nil {
 		t.Fatalf("Assign: %v", err)
 	}
-	err = repo.Assign(ctx, l.ID(), uuid.NewString(), func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { return nil, nil })
-	requireKind(t, err, domain.ErrNotFound, "Assign to a missing bot")
-	err = repo.Assign(ctx, l.ID(), "R2", func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { return nil, nil })
+	err = repo.Assign(ctx, uuid.NewString(), bot, func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { return nil, nil })
+	requireKind(t, err, domain.ErrNotFound, "Assign of a missing list")
+	err = repo.Assign(ctx, l.ID(), depot.RehydrateBot("R2", "", "R2", depot.BotIdle, "", 1),
+		func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { return nil, nil })
 	requireKind(t, err, domain.ErrInvalid, "Assign to a malformed bot ID")
 
 	// Update hands fn the list's bot while the list is assigned.
@@ -207,7 +208,8 @@ func TestDepotAssignPickUpComplete(t *testing.T) {
 		}
 	}
 	err = repo.Update(ctx, l.ID(), func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
-		return []events.Event{events.ShoppingListCompleted{ShoppingID: l.ID(), OrderID: l.OrderID()}}, l.Complete(b)
+		_, err := l.Complete(b)
+		return []events.Event{events.ShoppingListCompleted{ShoppingID: l.ID(), OrderID: l.OrderID()}}, err
 	})
 	if err != nil {
 		t.Fatalf("complete: %v", err)
@@ -225,7 +227,7 @@ func TestDepotAssignPickUpComplete(t *testing.T) {
 			t.Errorf("stop at %s not picked up", s.Store().Name)
 		}
 	}
-	b, err := repo.GetBot(ctx, bot.ID())
+	b, err := repo.GetBot(ctx, bot.Ref())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,6 +251,160 @@ func TestDepotAssignPickUpComplete(t *testing.T) {
 	}
 	if want := []string{events.ShoppingListAssignedName, events.ShoppingListCompletedName}; !reflect.DeepEqual(topics, want) {
 		t.Errorf("outbox topics = %v, want %v", topics, want)
+	}
+}
+
+func botRef(t *testing.T, s string) depot.BotRef {
+	t.Helper()
+	ref, err := depot.ParseBotRef(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+// assignTo is what the assign use case does: it names the bot by ref and
+// registers it on first use.
+func assignTo(ctx context.Context, repo *postgres.Depot, listID string, ref depot.BotRef) error {
+	firstUse, err := depot.NewBotFor(ref, uuid.NewString())
+	if err != nil {
+		return err
+	}
+	return repo.Assign(ctx, listID, firstUse, func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
+		return []events.Event{events.ShoppingListAssigned{ShoppingID: l.ID(), OrderID: l.OrderID(), BotID: b.ID()}}, l.Assign(b)
+	})
+}
+
+// TestDepotAssignRegistersABotOnFirstUse: the book's sequence on the
+// repository. A bot named by an external ID no one registered is registered
+// with the assignment, found by that external ID and by its ID afterwards,
+// and reused; a refused assignment registers nothing; concurrent first uses
+// of one external ID register one bot.
+func TestDepotAssignRegistersABotOnFirstUse(t *testing.T) {
+	t.Parallel()
+	repo, db := newDepot(t)
+	ctx := context.Background()
+	bots := func() int {
+		var n int
+		if err := db.Pool.QueryRow(ctx, "SELECT count(*) FROM depot.bots").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	pending := plannedList(t, newStore("A"))
+	addList(t, repo, pending, false)
+	err := assignTo(ctx, repo, pending.ID(), botRef(t, "bot-1"))
+	requireKind(t, err, depot.ErrNotAvailable, "first use on a pending list")
+	if n := bots(); n != 0 {
+		t.Fatalf("%d bots after a refused first use, want none", n)
+	}
+
+	// First use, then completing without a stop reported.
+	l := plannedList(t, newStore("A"), newStore("B"))
+	addList(t, repo, l, true)
+	if err := assignTo(ctx, repo, l.ID(), botRef(t, "bot-1")); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	b, err := repo.GetBot(ctx, botRef(t, "bot-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := domain.ParseID(b.ID()); !ok || b.ExternalID() != "bot-1" || b.Name() != "bot-1" || b.Status() != depot.BotBusy || b.ShoppingID() != l.ID() {
+		t.Errorf("bot-1 = {%s %q %q %s %q}, want a UUID, external ID and name bot-1, busy with %s",
+			b.ID(), b.ExternalID(), b.Name(), b.Status(), b.ShoppingID(), l.ID())
+	}
+	if byID, err := repo.GetBot(ctx, botRef(t, b.ID())); err != nil || byID.ExternalID() != "bot-1" {
+		t.Errorf("GetBot by its ID = %v, %v", byID, err)
+	}
+	complete := func() (changed bool) {
+		err := repo.Update(ctx, l.ID(), func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
+			c, err := l.Complete(b)
+			changed = c
+			if err != nil || !c {
+				return nil, err
+			}
+			return []events.Event{events.ShoppingListCompleted{ShoppingID: l.ID(), OrderID: l.OrderID()}}, nil
+		})
+		if err != nil {
+			t.Fatalf("complete: %v", err)
+		}
+		return changed
+	}
+	if !complete() || complete() {
+		t.Errorf("completing twice: want a change the first time only")
+	}
+	got, err := repo.Get(ctx, l.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status() != depot.StatusCompleted || got.BotID() != b.ID() || got.Version() != 4 {
+		t.Errorf("list = %s by %q v%d, want completed by %s v4 (planned, available, assigned, completed)", got.Status(), got.BotID(), got.Version(), b.ID())
+	}
+	for _, s := range got.Stops() {
+		if !s.PickedUp() {
+			t.Errorf("stop at %s not picked up", s.Store().Name)
+		}
+	}
+
+	// The next list goes to the same bot; a UUID no one registered becomes
+	// a bot with that ID.
+	next := plannedList(t, newStore("C"))
+	addList(t, repo, next, true)
+	if err := assignTo(ctx, repo, next.ID(), botRef(t, "bot-1")); err != nil {
+		t.Fatalf("second use: %v", err)
+	}
+	if again, _ := repo.GetBot(ctx, botRef(t, "bot-1")); again.ID() != b.ID() || again.ShoppingID() != next.ID() {
+		t.Errorf("bot-1 on its second list = %s busy with %q, want %s with %s", again.ID(), again.ShoppingID(), b.ID(), next.ID())
+	}
+	third := plannedList(t, newStore("D"))
+	addList(t, repo, third, true)
+	unknown := uuid.NewString()
+	if err := assignTo(ctx, repo, third.ID(), botRef(t, strings.ToUpper(unknown))); err != nil {
+		t.Fatalf("first use of a UUID: %v", err)
+	}
+	if byID, err := repo.GetBot(ctx, botRef(t, unknown)); err != nil || byID.ExternalID() != "" || byID.ShoppingID() != third.ID() {
+		t.Errorf("bot %s = %v, %v; want it registered under that ID, shopping %s", unknown, byID, err, third.ID())
+	}
+	if n := bots(); n != 2 {
+		t.Errorf("%d bots, want 2 (bot-1 once, and %s)", n, unknown)
+	}
+
+	// Concurrent first uses of bot-2 on several lists: one bot, one list.
+	var lists []string
+	for range 4 {
+		l := plannedList(t, newStore("E"))
+		addList(t, repo, l, true)
+		lists = append(lists, l.ID())
+	}
+	errs := make(chan error, len(lists))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, id := range lists {
+		wg.Go(func() {
+			<-start
+			errs <- assignTo(ctx, repo, id, botRef(t, "bot-2"))
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	var ok, busy int
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, depot.ErrBotBusy):
+			busy++
+		default:
+			t.Errorf("concurrent first use: %v", err)
+		}
+	}
+	var registered int
+	if err := db.Pool.QueryRow(ctx, "SELECT count(*) FROM depot.bots WHERE external_id = 'bot-2'").Scan(&registered); err != nil {
+		t.Fatal(err)
+	}
+	if ok != 1 || busy != len(lists)-1 || registered != 1 {
+		t.Errorf("concurrent first uses: %d assigned, %d busy, %d bots bot-2; want 1, %d, 1", ok, busy, registered, len(lists)-1)
 	}
 }
 
@@ -303,8 +459,12 @@ func TestDepotUpdateFnErrorOrNoChangeWritesNothing(t *testing.T) {
 // claim is what the claim use case does: depot.Claim and, on success, the
 // list it got.
 func claim(ctx context.Context, repo *postgres.Depot, botID string) (*depot.ShoppingList, error) {
+	ref, err := depot.ParseBotRef(botID)
+	if err != nil {
+		return nil, err
+	}
 	var got *depot.ShoppingList
-	err := repo.Claim(ctx, botID, func(b *depot.Bot, next *depot.ShoppingList) ([]events.Event, error) {
+	err = repo.Claim(ctx, ref, func(b *depot.Bot, next *depot.ShoppingList) ([]events.Event, error) {
 		if err := depot.Claim(b, next); err != nil {
 			return nil, err
 		}
@@ -338,7 +498,7 @@ func TestDepotClaimTakesTheOldestAvailableList(t *testing.T) {
 	if err != nil || got.ID() != available[1].ID() {
 		t.Fatalf("second claim = %v, %v; want %s", got, err, available[1].ID())
 	}
-	if b, _ := repo.GetBot(ctx, c3.ID()); b.Status() != depot.BotBusy || b.ShoppingID() != available[1].ID() {
+	if b, _ := repo.GetBot(ctx, c3.Ref()); b.Status() != depot.BotBusy || b.ShoppingID() != available[1].ID() {
 		t.Errorf("bot C3 = %s %q after its claim", b.Status(), b.ShoppingID())
 	}
 	idle := addBot(t, repo, "K9")
@@ -441,7 +601,7 @@ func TestDepotCancelAssignedFreesTheBot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cancel: %v", err)
 	}
-	if b, _ := repo.GetBot(ctx, bot.ID()); b.Status() != depot.BotIdle {
+	if b, _ := repo.GetBot(ctx, bot.Ref()); b.Status() != depot.BotIdle {
 		t.Errorf("bot is %s after its list was canceled, want idle", b.Status())
 	}
 	// The freed bot may claim again: nothing is available now.
@@ -494,12 +654,14 @@ func TestDepotListAndBots(t *testing.T) {
 	if len(bots) != 2 || bots[0].ID() != b1.ID() || bots[1].ID() != b2.ID() {
 		t.Errorf("ListBots = %v, want Ada then Zed", bots)
 	}
-	got, err := repo.GetBot(ctx, b1.ID())
-	if err != nil || got.Name() != "Ada" || got.Status() != depot.BotIdle || got.Version() != 1 {
+	got, err := repo.GetBot(ctx, b1.Ref())
+	if err != nil || got.Name() != "Ada" || got.ExternalID() != "" || got.Status() != depot.BotIdle || got.Version() != 1 {
 		t.Errorf("GetBot = %+v, %v", got, err)
 	}
-	_, err = repo.GetBot(ctx, uuid.NewString())
+	_, err = repo.GetBot(ctx, botRef(t, uuid.NewString()))
 	requireKind(t, err, domain.ErrNotFound, "GetBot of a missing bot")
+	_, err = repo.GetBot(ctx, botRef(t, "Ada"))
+	requireKind(t, err, domain.ErrNotFound, "GetBot by a name, which is no external ID")
 }
 
 func TestDepotCacheStoresAreVersioned(t *testing.T) {

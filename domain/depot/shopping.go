@@ -1,7 +1,9 @@
 // Package depot holds the rules of the depot, where robots ("bots") shop
 // orders: a shopping list plans one stop per store for an order, becomes
-// available when the order's saga says so, is assigned to an idle bot, and is
-// completed once the bot picked up every stop; it may be canceled until then.
+// available when the order's saga says so, is assigned to a bot, and is
+// completed when the bot brings every stop's goods to the depot; it may be
+// canceled until then. Bots are known by an ID or by an external ID of their
+// own (BotRef).
 // Constructors validate; Rehydrate functions are for repositories only.
 package depot
 
@@ -29,9 +31,6 @@ var (
 	// ErrNotAssigned (kind domain.ErrConflict): only an assigned list has its
 	// stops picked up and is completed.
 	ErrNotAssigned = fmt.Errorf("%w: shopping list is not assigned to a bot", domain.ErrConflict)
-	// ErrStopsLeft (kind domain.ErrConflict): a list was completed before
-	// every stop was picked up.
-	ErrStopsLeft = fmt.Errorf("%w: shopping list has stops not picked up", domain.ErrConflict)
 	// ErrCompleted (kind domain.ErrConflict): a completed list cannot be
 	// canceled.
 	ErrCompleted = fmt.Errorf("%w: shopping list is completed", domain.ErrConflict)
@@ -118,7 +117,8 @@ func (l *ShoppingList) Stops() []Stop {
 }
 
 // Version counts the list's accepted changes: 1 when planned, one more per
-// change of status or stop picked up. Calls that change nothing leave it.
+// change of status or stop picked up (completing, which picks up the stops
+// left, is one change). Calls that change nothing leave it.
 func (l *ShoppingList) Version() int64 { return l.version }
 
 // CheckOrder returns ErrWrongOrder (kind domain.ErrConflict) unless the list
@@ -197,24 +197,32 @@ func (l *ShoppingList) PickUp(storeID string) error {
 	return nil
 }
 
-// Complete records that the bot brought every stop's goods to the depot and
-// frees bot b, the one the list is assigned to. The list must be assigned
-// (ErrNotAssigned) with every stop picked up (ErrStopsLeft), and b must be its
-// bot (ErrWrongBot); all of kind domain.ErrConflict. On error nothing changes.
-func (l *ShoppingList) Complete(b *Bot) error {
-	if l.status != StatusAssigned {
-		return fmt.Errorf("%w: list %s is %s", ErrNotAssigned, l.id, l.status)
-	}
-	if left := l.stopsLeft(); left > 0 {
-		return fmt.Errorf("%w: %d of %d stops of list %s", ErrStopsLeft, left, len(l.stops), l.id)
+// Complete records that bot b, the one the list is assigned to, brought the
+// goods of every stop to the depot, frees b and reports whether it changed
+// anything. A bot may report each stop as it picks it up (PickUp) or only the
+// whole list, as the book's bots do: completing picks up the stops not
+// reported yet, in the same change. The list must be assigned
+// (ErrNotAssigned) and b must be its bot (ErrWrongBot), both of kind
+// domain.ErrConflict; on error nothing changes. Completing a completed list
+// succeeds and changes nothing (b is then ignored and may be nil), so a bot
+// may safely repeat the request.
+func (l *ShoppingList) Complete(b *Bot) (changed bool, err error) {
+	switch {
+	case l.status == StatusCompleted:
+		return false, nil
+	case l.status != StatusAssigned:
+		return false, fmt.Errorf("%w: list %s is %s", ErrNotAssigned, l.id, l.status)
 	}
 	if err := l.checkBot(b); err != nil {
-		return err
+		return false, err
+	}
+	for i := range l.stops {
+		l.stops[i].pickedUp = true
 	}
 	l.status = StatusCompleted
 	l.version++
 	b.release()
-	return nil
+	return true, nil
 }
 
 // Cancel cancels a pending, available or assigned list and reports whether
@@ -249,14 +257,4 @@ func (l *ShoppingList) checkBot(b *Bot) error {
 		return fmt.Errorf("%w: list %s is assigned to bot %s, got bot %s", ErrWrongBot, l.id, l.botID, b.id)
 	}
 	return nil
-}
-
-func (l *ShoppingList) stopsLeft() int {
-	n := 0
-	for _, s := range l.stops {
-		if !s.pickedUp {
-			n++
-		}
-	}
-	return n
 }

@@ -20,11 +20,11 @@ func fixture(status depot.Status, picked bool) (*depot.ShoppingList, *depot.Bot)
 		depot.RehydrateStop(bolts, []depot.Item{{"p2", "Bolt", 10}}, picked),
 	}
 	botID := ""
-	bot := depot.RehydrateBot("b1", "R2", depot.BotIdle, "", 2)
+	bot := depot.RehydrateBot("b1", "", "R2", depot.BotIdle, "", 2)
 	switch status {
 	case depot.StatusAssigned:
 		botID = "b1"
-		bot = depot.RehydrateBot("b1", "R2", depot.BotBusy, "l1", 2)
+		bot = depot.RehydrateBot("b1", "", "R2", depot.BotBusy, "l1", 2)
 	case depot.StatusCompleted:
 		botID = "b1"
 	}
@@ -112,7 +112,7 @@ func TestMakeAvailable(t *testing.T) {
 func TestAssign(t *testing.T) {
 	assign := func(l *depot.ShoppingList, b *depot.Bot) error { return l.Assign(b) }
 	busy := func(l *depot.ShoppingList, _ *depot.Bot) error {
-		return l.Assign(depot.RehydrateBot("b2", "C3", depot.BotBusy, "l9", 4))
+		return l.Assign(depot.RehydrateBot("b2", "", "C3", depot.BotBusy, "l9", 4))
 	}
 	runTransitions(t, []transition{
 		{name: "available to an idle bot", from: available, call: assign, wantStatus: assigned, wantChanged: true,
@@ -122,7 +122,7 @@ func TestAssign(t *testing.T) {
 		{name: "pending", from: pending, call: assign, wantStatus: pending,
 			wantErr: depot.ErrNotAvailable, wantKind: domain.ErrConflict},
 		{name: "assigned already", from: assigned, call: func(l *depot.ShoppingList, _ *depot.Bot) error {
-			return l.Assign(depot.RehydrateBot("b2", "C3", depot.BotIdle, "", 2))
+			return l.Assign(depot.RehydrateBot("b2", "", "C3", depot.BotIdle, "", 2))
 		}, wantStatus: assigned, wantErr: depot.ErrNotAvailable, wantKind: domain.ErrConflict},
 		{name: "completed", from: completed, picked: true, call: assign, wantStatus: completed,
 			wantErr: depot.ErrNotAvailable, wantKind: domain.ErrConflict},
@@ -140,8 +140,8 @@ func TestAssign(t *testing.T) {
 }
 
 func TestClaim(t *testing.T) {
-	idle := depot.RehydrateBot("b2", "C3", depot.BotIdle, "", 2)
-	busy := depot.RehydrateBot("b3", "K9", depot.BotBusy, "l9", 2)
+	idle := depot.RehydrateBot("b2", "", "C3", depot.BotIdle, "", 2)
+	busy := depot.RehydrateBot("b3", "", "K9", depot.BotBusy, "l9", 2)
 	tests := []struct {
 		name              string
 		bot               *depot.Bot
@@ -156,7 +156,7 @@ func TestClaim(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := depot.RehydrateBot(tt.bot.ID(), tt.bot.Name(), tt.bot.Status(), tt.bot.ShoppingID(), tt.bot.Version())
+			b := depot.RehydrateBot(tt.bot.ID(), tt.bot.ExternalID(), tt.bot.Name(), tt.bot.Status(), tt.bot.ShoppingID(), tt.bot.Version())
 			var next *depot.ShoppingList
 			if tt.next != (depot.Status{}) {
 				next, _ = fixture(tt.next, false)
@@ -201,32 +201,61 @@ func TestPickUp(t *testing.T) {
 }
 
 func TestComplete(t *testing.T) {
-	complete := func(l *depot.ShoppingList, b *depot.Bot) error { return l.Complete(b) }
-	runTransitions(t, []transition{
-		{name: "every stop picked up", from: assigned, picked: true, call: complete, wantStatus: completed, wantChanged: true,
-			wantBot: depot.BotIdle, wantBotChanged: true},
-		{name: "stops left", from: assigned, call: complete, wantStatus: assigned,
-			wantErr: depot.ErrStopsLeft, wantKind: domain.ErrConflict},
-		{name: "one stop left", from: assigned, call: func(l *depot.ShoppingList, b *depot.Bot) error {
-			if err := l.PickUp("s1"); err != nil {
-				t.Fatal(err)
+	complete := func(want bool) func(*depot.ShoppingList, *depot.Bot) error {
+		return func(l *depot.ShoppingList, b *depot.Bot) error {
+			changed, err := l.Complete(b)
+			if changed != want {
+				t.Errorf("changed = %t, want %t", changed, want)
 			}
-			return l.Complete(b)
-		}, wantStatus: assigned, wantChanged: true, wantErr: depot.ErrStopsLeft, wantKind: domain.ErrConflict},
+			return err
+		}
+	}
+	runTransitions(t, []transition{
+		{name: "every stop picked up", from: assigned, picked: true, call: complete(true), wantStatus: completed, wantChanged: true,
+			wantBot: depot.BotIdle, wantBotChanged: true},
+		{name: "no stop reported: all picked up now (the book's bots)", from: assigned, call: complete(true), wantStatus: completed,
+			wantChanged: true, wantBot: depot.BotIdle, wantBotChanged: true},
 		{name: "another bot", from: assigned, picked: true, call: func(l *depot.ShoppingList, _ *depot.Bot) error {
-			return l.Complete(depot.RehydrateBot("b2", "C3", depot.BotBusy, "l1", 2))
+			_, err := l.Complete(depot.RehydrateBot("b2", "", "C3", depot.BotBusy, "l1", 2))
+			return err
 		}, wantStatus: assigned, wantErr: depot.ErrWrongBot, wantKind: domain.ErrConflict},
-		{name: "no bot", from: assigned, picked: true, call: func(l *depot.ShoppingList, _ *depot.Bot) error { return l.Complete(nil) },
-			wantStatus: assigned, wantErr: depot.ErrWrongBot, wantKind: domain.ErrConflict},
-		{name: "pending", from: pending, picked: true, call: complete, wantStatus: pending,
+		{name: "no bot", from: assigned, call: func(l *depot.ShoppingList, _ *depot.Bot) error {
+			_, err := l.Complete(nil)
+			return err
+		}, wantStatus: assigned, wantErr: depot.ErrWrongBot, wantKind: domain.ErrConflict},
+		{name: "pending", from: pending, call: complete(false), wantStatus: pending,
 			wantErr: depot.ErrNotAssigned, wantKind: domain.ErrConflict},
-		{name: "available", from: available, picked: true, call: complete, wantStatus: available,
+		{name: "available", from: available, call: complete(false), wantStatus: available,
 			wantErr: depot.ErrNotAssigned, wantKind: domain.ErrConflict},
-		{name: "completed again", from: completed, picked: true, call: complete, wantStatus: completed,
-			wantErr: depot.ErrNotAssigned, wantKind: domain.ErrConflict},
-		{name: "canceled", from: canceled, picked: true, call: complete, wantStatus: canceled,
+		{name: "completed again is a no-op", from: completed, picked: true, call: complete(false), wantStatus: completed},
+		{name: "completed again needs no bot", from: completed, picked: true, call: func(l *depot.ShoppingList, _ *depot.Bot) error {
+			_, err := l.Complete(nil)
+			return err
+		}, wantStatus: completed},
+		{name: "canceled", from: canceled, call: complete(false), wantStatus: canceled,
 			wantErr: depot.ErrNotAssigned, wantKind: domain.ErrConflict},
 	})
+
+	// Stops reported one by one stay picked up; the rest are picked up by
+	// completing, and only then.
+	l, b := fixture(assigned, false)
+	if err := l.PickUp("s2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Complete(depot.RehydrateBot("b2", "", "C3", depot.BotBusy, "l1", 2)); err == nil {
+		t.Fatal("another bot completed the list")
+	}
+	if s := l.Stops(); s[0].PickedUp() || !s[1].PickedUp() {
+		t.Errorf("after a refused complete: picked up = %t, %t; want only s2", s[0].PickedUp(), s[1].PickedUp())
+	}
+	if _, err := l.Complete(b); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range l.Stops() {
+		if !s.PickedUp() {
+			t.Errorf("completed list has stop at %s not picked up", s.Store().ID)
+		}
+	}
 }
 
 func TestCancel(t *testing.T) {
@@ -385,7 +414,7 @@ func TestAWholeShoppingTrip(t *testing.T) {
 		{"claim", func() error { return depot.Claim(b, l) }},
 		{"pick up s2", func() error { return l.PickUp("s2") }},
 		{"pick up s1", func() error { return l.PickUp("s1") }},
-		{"complete", func() error { return l.Complete(b) }},
+		{"complete", func() error { _, err := l.Complete(b); return err }},
 	}
 	for _, s := range steps {
 		if err := s.do(); err != nil {

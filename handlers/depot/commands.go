@@ -17,11 +17,24 @@ func (h *Handlers) RegisterBot(ctx context.Context, name string) (string, error)
 	return b.ID(), h.repo.AddBot(ctx, b)
 }
 
-// AssignShoppingList gives available list id to idle bot botID and publishes
-// ShoppingListAssigned. ErrNotFound for an unknown list or bot; ErrConflict
-// when the list is not available or the bot is busy.
-func (h *Handlers) AssignShoppingList(ctx context.Context, id, botID string) error {
-	return h.repo.Assign(ctx, id, botID, func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
+// AssignShoppingList gives available list id to the idle bot botRef names,
+// by its ID or by the external ID its own software calls it by
+// (depot.ParseBotRef), and publishes ShoppingListAssigned. A bot no one has
+// registered yet is registered on first use (depot.NewBotFor): the book's
+// clients assign lists to bots such as "bot-1" and nothing else. ErrInvalid
+// for a malformed reference; ErrNotFound for an unknown list; ErrConflict
+// when the list is not available or the bot is busy. A refused assignment
+// registers no bot.
+func (h *Handlers) AssignShoppingList(ctx context.Context, id, botRef string) error {
+	ref, err := depot.ParseBotRef(botRef)
+	if err != nil {
+		return err
+	}
+	firstUse, err := depot.NewBotFor(ref, h.newID())
+	if err != nil {
+		return err
+	}
+	return h.repo.Assign(ctx, id, firstUse, func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
 		if err := l.Assign(b); err != nil {
 			return nil, err
 		}
@@ -29,14 +42,15 @@ func (h *Handlers) AssignShoppingList(ctx context.Context, id, botID string) err
 	})
 }
 
-// ClaimShoppingList assigns the oldest available list to bot botID, publishes
-// ShoppingListAssigned and returns the list. Concurrent claims never get the
-// same list. ErrNotFound for an unknown bot, and depot.ErrNoneAvailable (kind
-// ErrNotFound) when no list is available; depot.ErrBotBusy (kind ErrConflict)
-// when the bot is shopping a list already.
-func (h *Handlers) ClaimShoppingList(ctx context.Context, botID string) (*depot.ShoppingList, error) {
+// ClaimShoppingList assigns the oldest available list to the bot ref names,
+// publishes ShoppingListAssigned and returns the list. Concurrent claims
+// never get the same list. ErrNotFound for an unknown bot (claiming registers
+// none), and depot.ErrNoneAvailable (kind ErrNotFound) when no list is
+// available; depot.ErrBotBusy (kind ErrConflict) when the bot is shopping a
+// list already.
+func (h *Handlers) ClaimShoppingList(ctx context.Context, ref depot.BotRef) (*depot.ShoppingList, error) {
 	var claimed *depot.ShoppingList
-	err := h.repo.Claim(ctx, botID, func(b *depot.Bot, next *depot.ShoppingList) ([]events.Event, error) {
+	err := h.repo.Claim(ctx, ref, func(b *depot.Bot, next *depot.ShoppingList) ([]events.Event, error) {
 		if err := depot.Claim(b, next); err != nil {
 			return nil, err
 		}
@@ -59,13 +73,15 @@ func (h *Handlers) PickUpStop(ctx context.Context, id, storeID string) error {
 	})
 }
 
-// CompleteShoppingList records that the bot brought every stop's goods of
-// list id to the depot, frees the bot and publishes ShoppingListCompleted
-// (the order is ready). ErrConflict when the list is not assigned or has
-// stops not picked up.
+// CompleteShoppingList records that the bot list id is assigned to brought
+// every stop's goods to the depot, picking up the stops it did not report one
+// by one, frees the bot and publishes ShoppingListCompleted (the order is
+// ready). Completing a completed list succeeds and publishes nothing.
+// ErrConflict when the list is not assigned (pending, available, canceled).
 func (h *Handlers) CompleteShoppingList(ctx context.Context, id string) error {
 	return h.repo.Update(ctx, id, func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) {
-		if err := l.Complete(b); err != nil {
+		changed, err := l.Complete(b)
+		if err != nil || !changed {
 			return nil, err
 		}
 		return []events.Event{events.ShoppingListCompleted{ShoppingID: l.ID(), OrderID: l.OrderID()}}, nil

@@ -35,18 +35,20 @@ type repository interface {
 	Add(ctx context.Context, l *depot.ShoppingList, evs ...events.Event) error
 	// Update locks list id and, while it is assigned, its bot (else nil).
 	Update(ctx context.Context, id string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error
-	// Assign locks list id and bot botID.
-	Assign(ctx context.Context, id, botID string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error
-	// Claim locks bot botID and the oldest available list no one else holds
-	// (nil when there is none).
-	Claim(ctx context.Context, botID string, fn func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error)) error
+	// Assign locks list id and the bot that answers to bot.Ref(), and when
+	// no bot does yet, registers bot first in the same transaction: a bot
+	// registered on first use exists only if fn succeeds.
+	Assign(ctx context.Context, id string, bot *depot.Bot, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error
+	// Claim locks the bot ref names and the oldest available list no one
+	// else holds (nil when there is none).
+	Claim(ctx context.Context, ref depot.BotRef, fn func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error)) error
 	Get(ctx context.Context, id string) (*depot.ShoppingList, error)
 	FindByOrder(ctx context.Context, orderID string) (*depot.ShoppingList, error)
 	// List returns up to limit lists in status (any for the zero Status),
 	// oldest first.
 	List(ctx context.Context, status depot.Status, limit int) ([]*depot.ShoppingList, error)
 	AddBot(ctx context.Context, b *depot.Bot) error
-	GetBot(ctx context.Context, id string) (*depot.Bot, error)
+	GetBot(ctx context.Context, ref depot.BotRef) (*depot.Bot, error)
 	ListBots(ctx context.Context) ([]*depot.Bot, error)
 }
 

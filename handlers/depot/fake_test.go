@@ -21,8 +21,9 @@ import (
 // the lists (in the order they were added, which stands for their age) and
 // the bots, and records, in order, the events each successful write
 // publishes. Like the real one, a write whose fn fails saves and publishes
-// nothing, Update hands fn the bot of an assigned list, and an order has one
-// list.
+// nothing (a bot Assign registers on first use included), Update hands fn the
+// bot of an assigned list, bots are found by ID or external ID, and an order
+// has one list.
 type fakeRepo struct {
 	mu     sync.Mutex
 	lists  []*depot.ShoppingList
@@ -39,7 +40,7 @@ func cloneList(l *depot.ShoppingList) *depot.ShoppingList {
 }
 
 func cloneBot(b *depot.Bot) *depot.Bot {
-	return depot.RehydrateBot(b.ID(), b.Name(), b.Status(), b.ShoppingID(), b.Version())
+	return depot.RehydrateBot(b.ID(), b.ExternalID(), b.Name(), b.Status(), b.ShoppingID(), b.Version())
 }
 
 func (f *fakeRepo) fail() error {
@@ -107,26 +108,39 @@ func (f *fakeRepo) Update(_ context.Context, id string, fn func(*depot.ShoppingL
 	return f.write(i, b, fn)
 }
 
-func (f *fakeRepo) Assign(_ context.Context, id, botID string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
+// findBot returns the bot ref names, or nil.
+func (f *fakeRepo) findBot(ref depot.BotRef) *depot.Bot {
+	if ref.ID() != "" {
+		return f.bots[ref.ID()]
+	}
+	for _, b := range f.bots {
+		if b.ExternalID() == ref.ExternalID() {
+			return b
+		}
+	}
+	return nil
+}
+
+func (f *fakeRepo) Assign(_ context.Context, id string, bot *depot.Bot, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	i := f.index(id)
 	if i < 0 {
 		return fmt.Errorf("%w: shopping list %s", domain.ErrNotFound, id)
 	}
-	b, ok := f.bots[botID]
-	if !ok {
-		return fmt.Errorf("%w: bot %s", domain.ErrNotFound, botID)
+	b := f.findBot(bot.Ref())
+	if b == nil {
+		b = bot
 	}
 	return f.write(i, b, fn)
 }
 
-func (f *fakeRepo) Claim(_ context.Context, botID string, fn func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error)) error {
+func (f *fakeRepo) Claim(_ context.Context, ref depot.BotRef, fn func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b, ok := f.bots[botID]
-	if !ok {
-		return fmt.Errorf("%w: bot %s", domain.ErrNotFound, botID)
+	b := f.findBot(ref)
+	if b == nil {
+		return fmt.Errorf("%w: bot %s", domain.ErrNotFound, ref)
 	}
 	i := slices.IndexFunc(f.lists, func(l *depot.ShoppingList) bool { return l.Status() == depot.StatusAvailable })
 	return f.write(i, b, func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) { return fn(b, l) })
@@ -174,13 +188,13 @@ func (f *fakeRepo) AddBot(_ context.Context, b *depot.Bot) error {
 	return nil
 }
 
-func (f *fakeRepo) GetBot(_ context.Context, id string) (*depot.Bot, error) {
+func (f *fakeRepo) GetBot(_ context.Context, ref depot.BotRef) (*depot.Bot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if b, ok := f.bots[id]; ok {
+	if b := f.findBot(ref); b != nil {
 		return cloneBot(b), nil
 	}
-	return nil, fmt.Errorf("%w: bot %s", domain.ErrNotFound, id)
+	return nil, fmt.Errorf("%w: bot %s", domain.ErrNotFound, ref)
 }
 
 func (f *fakeRepo) ListBots(_ context.Context) ([]*depot.Bot, error) {
@@ -219,7 +233,8 @@ func (f *fakeRepo) list(id string) *depot.ShoppingList {
 }
 
 func (f *fakeRepo) bot(id string) *depot.Bot {
-	b, _ := f.GetBot(context.Background(), id)
+	ref, _ := depot.ParseBotRef(id)
+	b, _ := f.GetBot(context.Background(), ref)
 	return b
 }
 
@@ -342,12 +357,12 @@ func (w *world) seed(status depot.Status, picked bool) *depot.ShoppingList {
 		depot.RehydrateStop(waffles, []depot.Item{{ProductID: productX, ProductName: "Syrup", Quantity: 2}}, picked),
 		depot.RehydrateStop(bolts, []depot.Item{{ProductID: productY, ProductName: "Bolt", Quantity: 10}}, picked),
 	}
-	bot := depot.RehydrateBot(botID, "R2", depot.BotIdle, "", 1)
+	bot := depot.RehydrateBot(botID, "", "R2", depot.BotIdle, "", 1)
 	listBot := ""
 	switch status {
 	case depot.StatusAssigned:
 		listBot = botID
-		bot = depot.RehydrateBot(botID, "R2", depot.BotBusy, listID, 2)
+		bot = depot.RehydrateBot(botID, "", "R2", depot.BotBusy, listID, 2)
 	case depot.StatusCompleted:
 		listBot = botID
 	}

@@ -19,7 +19,8 @@ const (
 
 // Routes registers the depot API on mux: the book's routes (assign, complete,
 // cancel) and what bots and staff screens need besides (get and list lists,
-// register and list bots, claim the next list, pick up a stop).
+// register and list bots, claim the next list, pick up a stop). A bot is
+// named by its ID or by its external ID wherever a route names one.
 func (h *Handlers) Routes(mux httpapi.Router) {
 	mux.HandleFunc("GET /api/depot/shopping", h.handleListShoppingLists)
 	mux.HandleFunc("GET /api/depot/shopping/{id}", httpapi.Get("shoppingList", h.handleGetShoppingList))
@@ -29,7 +30,7 @@ func (h *Handlers) Routes(mux httpapi.Router) {
 	mux.HandleFunc("PUT /api/depot/shopping/{id}/complete", httpapi.Command(h.CompleteShoppingList))
 	mux.HandleFunc("POST /api/depot/bots", httpapi.Create("", h.handleRegisterBot))
 	mux.HandleFunc("GET /api/depot/bots", h.handleListBots)
-	mux.HandleFunc("GET /api/depot/bots/{id}", httpapi.Get("bot", h.handleGetBot))
+	mux.HandleFunc("GET /api/depot/bots/{id}", h.handleGetBot)
 	mux.HandleFunc("POST /api/depot/bots/{id}/claim", h.handleClaimShoppingList)
 }
 
@@ -70,13 +71,14 @@ func toShoppingListJSON(l *depot.ShoppingList) shoppingListJSON {
 
 type botJSON struct {
 	ID         string `json:"id"`
+	ExternalID string `json:"externalId"`
 	Name       string `json:"name"`
 	Status     string `json:"status"`
 	ShoppingID string `json:"shoppingId"`
 }
 
 func toBotJSON(b *depot.Bot) botJSON {
-	return botJSON{ID: b.ID(), Name: b.Name(), Status: b.Status().String(), ShoppingID: b.ShoppingID()}
+	return botJSON{ID: b.ID(), ExternalID: b.ExternalID(), Name: b.Name(), Status: b.Status().String(), ShoppingID: b.ShoppingID()}
 }
 
 type assignRequest struct {
@@ -103,12 +105,32 @@ func (h *Handlers) handleRegisterBot(ctx context.Context, _ string, req register
 	return h.RegisterBot(ctx, req.Name)
 }
 
-func (h *Handlers) handleGetBot(ctx context.Context, id string) (botJSON, error) {
-	b, err := h.repo.GetBot(ctx, id)
+// pathBotRef returns the bot a bot route's {id} names, by its ID or its
+// external ID; a malformed one is a 400 problem, as any malformed path
+// parameter is.
+func pathBotRef(r *http.Request) (depot.BotRef, error) {
+	ref, err := depot.ParseBotRef(r.PathValue("id"))
 	if err != nil {
-		return botJSON{}, err
+		return ref, httpapi.NewProblem(http.StatusBadRequest, fmt.Sprintf(
+			"path parameter id must be a bot's ID (a UUID) or external ID (at most %d characters, no control characters, no white space around them)",
+			depot.MaxBotExternalIDLen))
 	}
-	return toBotJSON(b), nil
+	return ref, nil
+}
+
+// handleGetBot serves GET /api/depot/bots/{id}, where {id} is the bot's ID
+// or its external ID ("bot-1").
+func (h *Handlers) handleGetBot(w http.ResponseWriter, r *http.Request) {
+	ref, err := pathBotRef(r)
+	var b *depot.Bot
+	if err == nil {
+		b, err = h.repo.GetBot(r.Context(), ref)
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"bot": toBotJSON(b)})
 }
 
 // handleListShoppingLists serves GET /api/depot/shopping[?status=…][&limit=…]:
@@ -185,14 +207,14 @@ func (h *Handlers) handleListBots(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"bots": out})
 }
 
-// handleClaimShoppingList serves POST /api/depot/bots/{id}/claim: 200 with
-// the list now assigned to the bot, 404 when none is available, 409 when the
-// bot is busy.
+// handleClaimShoppingList serves POST /api/depot/bots/{id}/claim, where {id}
+// is the bot's ID or external ID: 200 with the list now assigned to the bot,
+// 404 when none is available, 409 when the bot is busy.
 func (h *Handlers) handleClaimShoppingList(w http.ResponseWriter, r *http.Request) {
-	botID, err := httpapi.PathID(r, "id")
+	ref, err := pathBotRef(r)
 	var l *depot.ShoppingList
 	if err == nil {
-		l, err = h.ClaimShoppingList(r.Context(), botID)
+		l, err = h.ClaimShoppingList(r.Context(), ref)
 	}
 	if err != nil {
 		httpapi.WriteError(w, r, err)

@@ -110,8 +110,20 @@ func TestShoppingListCommands(t *testing.T) {
 		{name: "assign to a busy bot", from: depot.StatusAvailable, bot2: depot.BotBusy,
 			steps:      []step{{"PUT", list + "/assign", `{"botId":"` + bot2ID + `"}`, 409, "bot is busy"}},
 			wantStatus: depot.StatusAvailable},
-		{name: "assign to an unknown bot", from: depot.StatusAvailable,
-			steps:      []step{{"PUT", list + "/assign", `{"botId":"` + missingID + `"}`, 404, "bot " + missingID}},
+		{name: "assign to a bot no one registered", from: depot.StatusAvailable,
+			steps: []step{{"PUT", list + "/assign", `{"botId":"` + missingID + `"}`, 200, ""}},
+			want:  []events.Event{events.ShoppingListAssigned{ShoppingID: listID, OrderID: orderID, BotID: missingID}}, wantStatus: depot.StatusAssigned},
+		{name: "assign a pending list to a bot no one registered", from: depot.StatusPending,
+			steps:      []step{{"PUT", list + "/assign", `{"botId":"bot-1"}`, 409, "shopping list is not available"}},
+			wantStatus: depot.StatusPending},
+		{name: "assign to a blank bot", from: depot.StatusAvailable,
+			steps:      []step{{"PUT", list + "/assign", `{"botId":" "}`, 422, "bot id is required"}},
+			wantStatus: depot.StatusAvailable},
+		{name: "assign to a malformed external ID", from: depot.StatusAvailable,
+			steps:      []step{{"PUT", list + "/assign", `{"botId":"bot-1\u0000"}`, 422, "bot external id is malformed"}},
+			wantStatus: depot.StatusAvailable},
+		{name: "assign to a too long external ID", from: depot.StatusAvailable,
+			steps:      []step{{"PUT", list + "/assign", `{"botId":"` + strings.Repeat("b", depot.MaxBotExternalIDLen+1) + `"}`, 422, "bot external id is too long"}},
 			wantStatus: depot.StatusAvailable},
 		{name: "assign an unknown list", from: depot.StatusAvailable,
 			steps:      []step{{"PUT", "/api/depot/shopping/" + missingID + "/assign", `{"botId":"` + bot2ID + `"}`, 404, "shopping list"}},
@@ -122,18 +134,28 @@ func TestShoppingListCommands(t *testing.T) {
 		{name: "assign with an unknown field", from: depot.StatusAvailable,
 			steps:      []step{{"PUT", list + "/assign", `{"botId":"` + bot2ID + `","robot":1}`, 400, "robot"}},
 			wantStatus: depot.StatusAvailable},
-		{name: "pick up every stop, twice, then complete", from: depot.StatusAssigned,
+		{name: "pick up every stop, twice, then complete, twice", from: depot.StatusAssigned,
 			steps: []step{
-				{"PUT", list + "/complete", "", 409, "2 of 2 stops"},
 				{"PUT", list + "/stops/" + storeA + "/pickup", "", 200, ""},
 				{"PUT", list + "/stops/" + storeA + "/pickup", "", 200, ""},
-				{"PUT", list + "/complete", "", 409, "1 of 2 stops"},
 				{"PUT", list + "/stops/" + strings.ToUpper(storeB) + "/pickup", "", 200, ""},
 				{"PUT", list + "/complete", "", 200, ""},
-				{"PUT", list + "/complete", "", 409, "not assigned"},
+				{"PUT", list + "/complete", "", 200, ""},
 				{"PUT", list + "/stops/" + storeA + "/pickup", "", 409, "not assigned"},
 			},
 			want: []events.Event{completed}, wantStatus: depot.StatusCompleted, wantBot: depot.BotIdle},
+		{name: "complete with a stop left picks it up", from: depot.StatusAssigned,
+			steps: []step{
+				{"PUT", list + "/stops/" + storeA + "/pickup", "", 200, ""},
+				{"PUT", list + "/complete", "", 200, ""},
+			},
+			want: []events.Event{completed}, wantStatus: depot.StatusCompleted, wantBot: depot.BotIdle},
+		{name: "complete an available list", from: depot.StatusAvailable,
+			steps:      []step{{"PUT", list + "/complete", "", 409, "not assigned"}},
+			wantStatus: depot.StatusAvailable},
+		{name: "complete a canceled list", from: depot.StatusCanceled,
+			steps:      []step{{"PUT", list + "/complete", "", 409, "not assigned"}},
+			wantStatus: depot.StatusCanceled},
 		{name: "pick up at a store with no stop", from: depot.StatusAssigned,
 			steps:      []step{{"PUT", list + "/stops/" + storeNew + "/pickup", "", 404, "no stop at that store"}},
 			wantStatus: depot.StatusAssigned},
@@ -160,9 +182,9 @@ func TestShoppingListCommands(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.seed(tc.from, tc.picked)
-			bot2 := depot.RehydrateBot(bot2ID, "C3", depot.BotIdle, "", 1)
+			bot2 := depot.RehydrateBot(bot2ID, "", "C3", depot.BotIdle, "", 1)
 			if tc.bot2 == depot.BotBusy {
-				bot2 = depot.RehydrateBot(bot2ID, "C3", depot.BotBusy, missingID, 2)
+				bot2 = depot.RehydrateBot(bot2ID, "", "C3", depot.BotBusy, missingID, 2)
 			}
 			e.repo.put(nil, bot2)
 			for i, s := range tc.steps {
@@ -194,11 +216,14 @@ func TestBots(t *testing.T) {
 	testkit.AssertProblem(t, testkit.Request(t, e.api, "POST", "/api/depot/bots", `{"name":"  "}`), 422, "bot name is required")
 	testkit.AssertProblem(t, testkit.Request(t, e.api, "POST", "/api/depot/bots", `{"name":"C3","model":"protocol"}`), 400, "model")
 
-	bot := `{"id":"` + id + `","name":"R2-D2","status":"idle","shoppingId":""}`
+	bot := `{"id":"` + id + `","externalId":"","name":"R2-D2","status":"idle","shoppingId":""}`
 	testkit.AssertJSON(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/"+id, ""), 200, `{"bot":`+bot+`}`)
+	testkit.AssertJSON(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/"+strings.ToUpper(id), ""), 200, `{"bot":`+bot+`}`)
 	testkit.AssertJSON(t, testkit.Request(t, e.api, "GET", "/api/depot/bots", ""), 200, `{"bots":[`+bot+`]}`)
 	testkit.AssertProblem(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/"+missingID, ""), 404, "bot "+missingID)
-	testkit.AssertProblem(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/r2", ""), 400, "must be a UUID")
+	// Any other text is an external ID: a bot's name is not one.
+	testkit.AssertProblem(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/R2-D2", ""), 404, "bot R2-D2")
+	testkit.AssertProblem(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/r2%00", ""), 400, "path parameter id must be a bot's ID (a UUID) or external ID")
 	if got := e.repo.published(); len(got) != 0 {
 		t.Errorf("registering a bot published %+v, want nothing", got)
 	}
@@ -207,7 +232,7 @@ func TestBots(t *testing.T) {
 func TestClaimShoppingList(t *testing.T) {
 	e := newEnv(t)
 	claim := "/api/depot/bots/" + bot2ID + "/claim"
-	e.repo.put(nil, depot.RehydrateBot(bot2ID, "C3", depot.BotIdle, "", 1))
+	e.repo.put(nil, depot.RehydrateBot(bot2ID, "", "C3", depot.BotIdle, "", 1))
 	testkit.AssertProblem(t, testkit.Request(t, e.api, "POST", claim, ""), 404, "no shopping list is available")
 
 	e.seed(depot.StatusAvailable, false)
@@ -215,14 +240,52 @@ func TestClaimShoppingList(t *testing.T) {
 	testkit.AssertJSON(t, r, 200, `{"shoppingList":`+seededListJSON("assigned", bot2ID, false)+`}`)
 	assertEvents(t, e.repo.published(), []events.Event{events.ShoppingListAssigned{ShoppingID: listID, OrderID: orderID, BotID: bot2ID}})
 	testkit.AssertJSON(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/"+bot2ID, ""), 200,
-		`{"bot":{"id":"`+bot2ID+`","name":"C3","status":"busy","shoppingId":"`+listID+`"}}`)
+		`{"bot":{"id":"`+bot2ID+`","externalId":"","name":"C3","status":"busy","shoppingId":"`+listID+`"}}`)
 
 	testkit.AssertProblem(t, testkit.Request(t, e.api, "POST", claim, ""), 409, "bot is busy")
 	testkit.AssertProblem(t, testkit.Request(t, e.api, "POST", "/api/depot/bots/"+missingID+"/claim", ""), 404, "bot "+missingID)
-	testkit.AssertProblem(t, testkit.Request(t, e.api, "POST", "/api/depot/bots/c3/claim", ""), 400, "must be a UUID")
+	testkit.AssertProblem(t, testkit.Request(t, e.api, "POST", "/api/depot/bots/c3/claim", ""), 404, "bot c3")
+	testkit.AssertProblem(t, testkit.Request(t, e.api, "POST", "/api/depot/bots/%20c3/claim", ""), 400, "path parameter id must be a bot's ID")
 	if n := len(e.repo.published()); n != 1 {
 		t.Errorf("%d events after refused claims, want 1", n)
 	}
+}
+
+// TestTheBooksDepotSequence is the book's client at the depot: it assigns
+// the list to "bot-1", which no one registered, and completes it without
+// reporting a stop; then gives bot-1 the next order's list. The bot is
+// registered once, under an ID of ours, and found by either.
+func TestTheBooksDepotSequence(t *testing.T) {
+	e := newEnv(t)
+	e.seed(depot.StatusAvailable, false)
+	list := "/api/depot/shopping/" + listID
+	const registered = "00000000-0000-4000-8000-000000000001" // the first ID sequentialIDs makes
+	for i, s := range []step{
+		{"PUT", list + "/assign", `{"botId":"bot-1"}`, 200, ""},
+		{"PUT", list + "/complete", `{}`, 200, ""},
+	} {
+		if r := testkit.Request(t, e.api, s.method, s.path, s.body); r.Code != s.status {
+			t.Fatalf("step %d %s %s = %d %s, want %d", i, s.method, s.path, r.Code, r.Body, s.status)
+		}
+	}
+	testkit.AssertJSON(t, testkit.Request(t, e.api, "GET", list, ""), 200, `{"shoppingList":`+seededListJSON("completed", registered, true)+`}`)
+	bot := `{"id":"` + registered + `","externalId":"bot-1","name":"bot-1","status":"idle","shoppingId":""}`
+	testkit.AssertJSON(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/bot-1", ""), 200, `{"bot":`+bot+`}`)
+	testkit.AssertJSON(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/"+registered, ""), 200, `{"bot":`+bot+`}`)
+	testkit.AssertProblem(t, testkit.Request(t, e.api, "GET", "/api/depot/bots/Bot-1", ""), 404, "bot Bot-1")
+
+	// The next order: bot-1 is the bot registered before, not a new one.
+	next := "00000000-0000-4000-d000-000000000002"
+	e.repo.put(depot.Rehydrate(next, order2ID, depot.StatusAvailable, "", e.repo.list(listID).Stops(), 2))
+	testkit.AssertCommand(t, testkit.Request(t, e.api, "PUT", "/api/depot/shopping/"+next+"/assign", `{"botId":"bot-1"}`), 200, "")
+	testkit.AssertJSON(t, testkit.Request(t, e.api, "GET", "/api/depot/bots", ""), 200, `{"bots":[`+
+		`{"id":"`+botID+`","externalId":"","name":"R2","status":"idle","shoppingId":""},`+
+		`{"id":"`+registered+`","externalId":"bot-1","name":"bot-1","status":"busy","shoppingId":"`+next+`"}]}`)
+	assertEvents(t, e.repo.published(), []events.Event{
+		events.ShoppingListAssigned{ShoppingID: listID, OrderID: orderID, BotID: registered},
+		events.ShoppingListCompleted{ShoppingID: listID, OrderID: orderID},
+		events.ShoppingListAssigned{ShoppingID: next, OrderID: order2ID, BotID: registered},
+	})
 }
 
 func TestUnknownRoutesAreProblems(t *testing.T) {
