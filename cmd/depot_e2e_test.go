@@ -160,14 +160,17 @@ func TestDepotEndToEndShoppingTrip(t *testing.T) {
 		t.Fatalf("claimed %v, want list %s assigned to bot %s", l, shoppingID, bot)
 	}
 	depotMust(t, s, "POST", "/api/depot/bots/"+bot+"/claim", "", 409)
-	depotMust(t, s, "PUT", "/api/depot/shopping/"+shoppingID+"/complete", "", 409)
 	for _, store := range []string{parts, snacks} {
 		depotMust(t, s, "PUT", "/api/depot/shopping/"+shoppingID+"/stops/"+store+"/pickup", "", 200)
 	}
 	depotMust(t, s, "PUT", "/api/depot/shopping/"+shoppingID+"/complete", "", 200)
+	depotMust(t, s, "PUT", "/api/depot/shopping/"+shoppingID+"/complete", "", 200) // a repeated request
 	done := depotAwait(t, completed, "ShoppingListCompleted", func(e events.ShoppingListCompleted) bool { return e.ShoppingID == shoppingID })
 	if done.OrderID != order {
 		t.Errorf("ShoppingListCompleted = %+v, want order %s", done, order)
+	}
+	if n := depotPublished(s, events.ShoppingListCompletedName, order, ""); n != 1 {
+		t.Errorf("%d ShoppingListCompleted after completing twice, want 1", n)
 	}
 	out = depotMust(t, s, "GET", "/api/depot/bots/"+bot, "", 200)
 	if b := out["bot"].(map[string]any); b["status"] != "idle" || b["shoppingId"] != "" {
@@ -239,8 +242,11 @@ func TestDepotEndToEndShoppingTrip(t *testing.T) {
 		method, path, body string
 		want               int
 	}{
-		{"PUT", "/api/depot/shopping/" + shoppingID + "/assign", `{"botId":"r2"}`, 422},
-		{"PUT", "/api/depot/shopping/" + shoppingID + "/assign", `{"botId":"` + uuid.NewString() + `"}`, 404},
+		{"PUT", "/api/depot/shopping/" + shoppingID + "/assign", `{"botId":"r2\u0000"}`, 422},
+		{"PUT", "/api/depot/shopping/" + shoppingID + "/assign", `{"botId":""}`, 422},
+		{"PUT", "/api/depot/shopping/" + shoppingID + "/assign", `{"botId":"r2"}`, 409}, // completed: not available
+		{"GET", "/api/depot/bots/r2", "", 404},                                          // so r2 was not registered
+		{"PUT", "/api/depot/shopping/" + uuid.NewString() + "/complete", "", 404},
 		{"GET", "/api/depot/shopping/nope", "", 400},
 		{"GET", "/api/depot/shopping?status=lost", "", 400},
 		{"POST", "/api/depot/bots", `{"name":""}`, 422},
