@@ -174,6 +174,24 @@ func TestDepotAddGetFindByOrder(t *testing.T) {
 	}
 }
 
+// requireCompleted checks that list id is stored completed by bot botID at
+// version, with every stop picked up.
+func requireCompleted(t *testing.T, repo *postgres.Depot, id, botID string, version int64) {
+	t.Helper()
+	got, err := repo.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status() != depot.StatusCompleted || got.BotID() != botID || got.Version() != version {
+		t.Errorf("list = %s by %q v%d, want completed by %s v%d", got.Status(), got.BotID(), got.Version(), botID, version)
+	}
+	for _, s := range got.Stops() {
+		if !s.PickedUp() {
+			t.Errorf("stop at %s not picked up", s.Store().Name)
+		}
+	}
+}
+
 func TestDepotAssignPickUpComplete(t *testing.T) {
 	t.Parallel()
 	repo, db := newDepot(t)
@@ -215,18 +233,7 @@ func TestDepotAssignPickUpComplete(t *testing.T) {
 		t.Fatalf("complete: %v", err)
 	}
 
-	got, err := repo.Get(ctx, l.ID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status() != depot.StatusCompleted || got.BotID() != bot.ID() || got.Version() != 6 {
-		t.Errorf("list = %s bot %q v%d, want completed by %s v6", got.Status(), got.BotID(), got.Version(), bot.ID())
-	}
-	for _, s := range got.Stops() {
-		if !s.PickedUp() {
-			t.Errorf("stop at %s not picked up", s.Store().Name)
-		}
-	}
+	requireCompleted(t, repo, l.ID(), bot.ID(), 6)
 	b, err := repo.GetBot(ctx, bot.Ref())
 	if err != nil {
 		t.Fatal(err)
@@ -333,18 +340,7 @@ func TestDepotAssignRegistersABotOnFirstUse(t *testing.T) {
 	if !complete() || complete() {
 		t.Errorf("completing twice: want a change the first time only")
 	}
-	got, err := repo.Get(ctx, l.ID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status() != depot.StatusCompleted || got.BotID() != b.ID() || got.Version() != 4 {
-		t.Errorf("list = %s by %q v%d, want completed by %s v4 (planned, available, assigned, completed)", got.Status(), got.BotID(), got.Version(), b.ID())
-	}
-	for _, s := range got.Stops() {
-		if !s.PickedUp() {
-			t.Errorf("stop at %s not picked up", s.Store().Name)
-		}
-	}
+	requireCompleted(t, repo, l.ID(), b.ID(), 4) // planned, available, assigned, completed
 
 	// The next list goes to the same bot; a UUID no one registered becomes
 	// a bot with that ID.

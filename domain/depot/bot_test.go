@@ -48,7 +48,11 @@ func TestParseBotRef(t *testing.T) {
 	}
 }
 
-func TestNewBotFor(t *testing.T) {
+// TestNewBot covers both ways a bot comes to be: registered under a name
+// (NewBot), and registered on first use by the reference a client named it
+// by (NewBotFor). Either way it is idle, and found by the reference it
+// answers to (Ref).
+func TestNewBot(t *testing.T) {
 	mustRef := func(s string) depot.BotRef {
 		ref, err := depot.ParseBotRef(s)
 		if err != nil {
@@ -56,44 +60,51 @@ func TestNewBotFor(t *testing.T) {
 		}
 		return ref
 	}
+	named := func(id, name string) func() (*depot.Bot, error) {
+		return func() (*depot.Bot, error) { return depot.NewBot(id, name) }
+	}
+	firstUse := func(ref depot.BotRef, newID string) func() (*depot.Bot, error) {
+		return func() (*depot.Bot, error) { return depot.NewBotFor(ref, newID) }
+	}
+	long := strings.Repeat("ß", depot.MaxBotNameLen)
 	tests := []struct {
-		name              string
-		ref               depot.BotRef
-		newID             string
-		wantID, wantExt   string
-		wantName          string
-		wantErr, wantKind error
+		name                      string
+		make                      func() (*depot.Bot, error)
+		wantID, wantExt, wantName string
+		wantErr, wantKind         error
 	}{
-		{name: "external ID: a new ID, the external ID kept", ref: mustRef("bot-1"), newID: "b9", wantID: "b9", wantExt: "bot-1", wantName: "bot-1"},
-		{name: "an ID is the bot's", ref: mustRef(strings.ToUpper(botUUID)), newID: "b9", wantID: botUUID, wantName: botUUID},
-		{name: "an ID needs no new ID", ref: mustRef(botUUID), wantID: botUUID, wantName: botUUID},
-		{name: "external ID without a new ID", ref: mustRef("bot-1"), newID: " ", wantErr: depot.ErrBotIDRequired, wantKind: domain.ErrInvalid},
-		{name: "no reference", newID: "b9", wantErr: depot.ErrBotIDRequired, wantKind: domain.ErrInvalid},
+		{name: "named", make: named(botUUID, "  R2-D2 "), wantID: botUUID, wantName: "R2-D2"},
+		{name: "name at limit", make: named(botUUID, long), wantID: botUUID, wantName: long},
+		{name: "blank id", make: named("", "R2"), wantErr: depot.ErrBotIDRequired, wantKind: domain.ErrInvalid},
+		{name: "blank name", make: named(botUUID, "\t"), wantErr: depot.ErrBotNameRequired, wantKind: domain.ErrInvalid},
+		{name: "name too long", make: named(botUUID, long+"ß"), wantErr: depot.ErrBotNameTooLong, wantKind: domain.ErrInvalid},
+		{name: "first use of an external ID: a new ID, the external ID kept", make: firstUse(mustRef("bot-1"), botUUID),
+			wantID: botUUID, wantExt: "bot-1", wantName: "bot-1"},
+		{name: "first use of an ID: the bot's", make: firstUse(mustRef(strings.ToUpper(botUUID)), "b9"), wantID: botUUID, wantName: botUUID},
+		{name: "first use of an ID needs no new ID", make: firstUse(mustRef(botUUID), ""), wantID: botUUID, wantName: botUUID},
+		{name: "first use of an external ID without a new ID", make: firstUse(mustRef("bot-1"), " "),
+			wantErr: depot.ErrBotIDRequired, wantKind: domain.ErrInvalid},
+		{name: "first use of no reference", make: firstUse(depot.BotRef{}, "b9"), wantErr: depot.ErrBotIDRequired, wantKind: domain.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := depot.NewBotFor(tt.ref, tt.newID)
+			b, err := tt.make()
 			domaintest.AssertErr(t, err, tt.wantErr, tt.wantKind)
 			if tt.wantErr != nil {
 				return
 			}
 			if b.ID() != tt.wantID || b.ExternalID() != tt.wantExt || b.Name() != tt.wantName ||
 				b.Status() != depot.BotIdle || b.ShoppingID() != "" || b.Version() != 1 {
-				t.Errorf("NewBotFor = {%s %q %q %s %q v%d}", b.ID(), b.ExternalID(), b.Name(), b.Status(), b.ShoppingID(), b.Version())
+				t.Errorf("bot = {%s %q %q %s %q v%d}", b.ID(), b.ExternalID(), b.Name(), b.Status(), b.ShoppingID(), b.Version())
 			}
-			if b.Ref() != tt.ref {
-				t.Errorf("Ref() = %v, want %v: the bot must answer to the reference it was registered for", b.Ref(), tt.ref)
+			wantRef := mustRef(tt.wantID)
+			if tt.wantExt != "" {
+				wantRef = mustRef(tt.wantExt)
+			}
+			if b.Ref() != wantRef {
+				t.Errorf("Ref() = %v, want %v", b.Ref(), wantRef)
 			}
 		})
-	}
-
-	// A bot registered under a name answers to its ID.
-	b, err := depot.NewBot(botUUID, "R2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.ExternalID() != "" || b.Ref() != mustRef(botUUID) {
-		t.Errorf("NewBot: external ID %q, Ref %v; want none and its ID", b.ExternalID(), b.Ref())
 	}
 }
 

@@ -1,7 +1,6 @@
 package depot_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/mallbots/mallbots/domain"
@@ -82,6 +81,20 @@ func runTransitions(t *testing.T, tests []transition) {
 	}
 }
 
+// changing adapts a method that reports whether it changed the list into a
+// transition call, checking the report against the list's version, which a
+// change moves up by exactly one (runTransitions checks by how much).
+func changing(t *testing.T, op func(*depot.ShoppingList, *depot.Bot) (bool, error)) func(*depot.ShoppingList, *depot.Bot) error {
+	return func(l *depot.ShoppingList, b *depot.Bot) error {
+		before := l.Version()
+		changed, err := op(l, b)
+		if changed != (l.Version() != before) {
+			t.Errorf("changed = %t, but the version went from %d to %d", changed, before, l.Version())
+		}
+		return err
+	}
+}
+
 func btoi(b bool) int64 {
 	if b {
 		return 1
@@ -90,21 +103,13 @@ func btoi(b bool) int64 {
 }
 
 func TestMakeAvailable(t *testing.T) {
-	makeAvailable := func(want bool) func(*depot.ShoppingList, *depot.Bot) error {
-		return func(l *depot.ShoppingList, _ *depot.Bot) error {
-			changed, err := l.MakeAvailable()
-			if changed != want {
-				t.Errorf("changed = %t, want %t", changed, want)
-			}
-			return err
-		}
-	}
+	makeAvailable := changing(t, func(l *depot.ShoppingList, _ *depot.Bot) (bool, error) { return l.MakeAvailable() })
 	runTransitions(t, []transition{
-		{name: "pending becomes available", from: pending, call: makeAvailable(true), wantStatus: available, wantChanged: true},
-		{name: "available again is a no-op", from: available, call: makeAvailable(false), wantStatus: available},
-		{name: "assigned stays assigned", from: assigned, call: makeAvailable(false), wantStatus: assigned},
-		{name: "completed stays completed", from: completed, picked: true, call: makeAvailable(false), wantStatus: completed},
-		{name: "canceled is refused", from: canceled, call: makeAvailable(false), wantStatus: canceled,
+		{name: "pending becomes available", from: pending, call: makeAvailable, wantStatus: available, wantChanged: true},
+		{name: "available again is a no-op", from: available, call: makeAvailable, wantStatus: available},
+		{name: "assigned stays assigned", from: assigned, call: makeAvailable, wantStatus: assigned},
+		{name: "completed stays completed", from: completed, picked: true, call: makeAvailable, wantStatus: completed},
+		{name: "canceled is refused", from: canceled, call: makeAvailable, wantStatus: canceled,
 			wantErr: depot.ErrCanceled, wantKind: domain.ErrConflict},
 	})
 }
@@ -201,19 +206,11 @@ func TestPickUp(t *testing.T) {
 }
 
 func TestComplete(t *testing.T) {
-	complete := func(want bool) func(*depot.ShoppingList, *depot.Bot) error {
-		return func(l *depot.ShoppingList, b *depot.Bot) error {
-			changed, err := l.Complete(b)
-			if changed != want {
-				t.Errorf("changed = %t, want %t", changed, want)
-			}
-			return err
-		}
-	}
+	complete := changing(t, (*depot.ShoppingList).Complete)
 	runTransitions(t, []transition{
-		{name: "every stop picked up", from: assigned, picked: true, call: complete(true), wantStatus: completed, wantChanged: true,
+		{name: "every stop picked up", from: assigned, picked: true, call: complete, wantStatus: completed, wantChanged: true,
 			wantBot: depot.BotIdle, wantBotChanged: true},
-		{name: "no stop reported: all picked up now (the book's bots)", from: assigned, call: complete(true), wantStatus: completed,
+		{name: "no stop reported: all picked up now (the book's bots)", from: assigned, call: complete, wantStatus: completed,
 			wantChanged: true, wantBot: depot.BotIdle, wantBotChanged: true},
 		{name: "another bot", from: assigned, picked: true, call: func(l *depot.ShoppingList, _ *depot.Bot) error {
 			_, err := l.Complete(depot.RehydrateBot("b2", "", "C3", depot.BotBusy, "l1", 2))
@@ -223,16 +220,16 @@ func TestComplete(t *testing.T) {
 			_, err := l.Complete(nil)
 			return err
 		}, wantStatus: assigned, wantErr: depot.ErrWrongBot, wantKind: domain.ErrConflict},
-		{name: "pending", from: pending, call: complete(false), wantStatus: pending,
+		{name: "pending", from: pending, call: complete, wantStatus: pending,
 			wantErr: depot.ErrNotAssigned, wantKind: domain.ErrConflict},
-		{name: "available", from: available, call: complete(false), wantStatus: available,
+		{name: "available", from: available, call: complete, wantStatus: available,
 			wantErr: depot.ErrNotAssigned, wantKind: domain.ErrConflict},
-		{name: "completed again is a no-op", from: completed, picked: true, call: complete(false), wantStatus: completed},
+		{name: "completed again is a no-op", from: completed, picked: true, call: complete, wantStatus: completed},
 		{name: "completed again needs no bot", from: completed, picked: true, call: func(l *depot.ShoppingList, _ *depot.Bot) error {
 			_, err := l.Complete(nil)
 			return err
 		}, wantStatus: completed},
-		{name: "canceled", from: canceled, call: complete(false), wantStatus: canceled,
+		{name: "canceled", from: canceled, call: complete, wantStatus: canceled,
 			wantErr: depot.ErrNotAssigned, wantKind: domain.ErrConflict},
 	})
 
@@ -259,29 +256,21 @@ func TestComplete(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	cancel := func(want bool) func(*depot.ShoppingList, *depot.Bot) error {
-		return func(l *depot.ShoppingList, b *depot.Bot) error {
-			changed, err := l.Cancel(b)
-			if changed != want {
-				t.Errorf("changed = %t, want %t", changed, want)
-			}
-			return err
-		}
-	}
+	cancel := changing(t, (*depot.ShoppingList).Cancel)
 	withoutBot := func(l *depot.ShoppingList, _ *depot.Bot) error {
 		_, err := l.Cancel(nil)
 		return err
 	}
 	runTransitions(t, []transition{
-		{name: "pending", from: pending, call: cancel(true), wantStatus: canceled, wantChanged: true},
+		{name: "pending", from: pending, call: cancel, wantStatus: canceled, wantChanged: true},
 		{name: "pending needs no bot", from: pending, call: withoutBot, wantStatus: canceled, wantChanged: true},
-		{name: "available", from: available, call: cancel(true), wantStatus: canceled, wantChanged: true},
-		{name: "assigned frees the bot", from: assigned, call: cancel(true), wantStatus: canceled, wantChanged: true,
+		{name: "available", from: available, call: cancel, wantStatus: canceled, wantChanged: true},
+		{name: "assigned frees the bot", from: assigned, call: cancel, wantStatus: canceled, wantChanged: true,
 			wantBot: depot.BotIdle, wantBotChanged: true},
 		{name: "assigned without its bot", from: assigned, call: withoutBot, wantStatus: assigned,
 			wantErr: depot.ErrWrongBot, wantKind: domain.ErrConflict},
-		{name: "canceled again is a no-op", from: canceled, call: cancel(false), wantStatus: canceled},
-		{name: "completed is refused", from: completed, picked: true, call: cancel(false), wantStatus: completed,
+		{name: "canceled again is a no-op", from: canceled, call: cancel, wantStatus: canceled},
+		{name: "completed is refused", from: completed, picked: true, call: cancel, wantStatus: completed,
 			wantErr: depot.ErrCompleted, wantKind: domain.ErrConflict},
 	})
 
@@ -341,32 +330,6 @@ func TestNew(t *testing.T) {
 				if s.PickedUp() {
 					t.Errorf("new list has stop at %s picked up", s.Store().ID)
 				}
-			}
-		})
-	}
-}
-
-func TestNewBot(t *testing.T) {
-	tests := []struct {
-		name, id, botName string
-		wantErr, wantKind error
-		wantName          string
-	}{
-		{name: "valid", id: "b1", botName: "  R2-D2 ", wantName: "R2-D2"},
-		{name: "name at limit", id: "b1", botName: strings.Repeat("ß", depot.MaxBotNameLen), wantName: strings.Repeat("ß", depot.MaxBotNameLen)},
-		{name: "blank id", id: "", botName: "R2", wantErr: depot.ErrBotIDRequired, wantKind: domain.ErrInvalid},
-		{name: "blank name", id: "b1", botName: "\t", wantErr: depot.ErrBotNameRequired, wantKind: domain.ErrInvalid},
-		{name: "name too long", id: "b1", botName: strings.Repeat("ß", depot.MaxBotNameLen+1), wantErr: depot.ErrBotNameTooLong, wantKind: domain.ErrInvalid},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b, err := depot.NewBot(tt.id, tt.botName)
-			domaintest.AssertErr(t, err, tt.wantErr, tt.wantKind)
-			if tt.wantErr != nil {
-				return
-			}
-			if b.ID() != tt.id || b.Name() != tt.wantName || b.Status() != depot.BotIdle || b.ShoppingID() != "" || b.Version() != 1 {
-				t.Errorf("NewBot = {%s %q %s %q v%d}", b.ID(), b.Name(), b.Status(), b.ShoppingID(), b.Version())
 			}
 		})
 	}

@@ -114,7 +114,10 @@ func TestShoppingListCommands(t *testing.T) {
 			steps: []step{{"PUT", list + "/assign", `{"botId":"` + missingID + `"}`, 200, ""}},
 			want:  []events.Event{events.ShoppingListAssigned{ShoppingID: listID, OrderID: orderID, BotID: missingID}}, wantStatus: depot.StatusAssigned},
 		{name: "assign a pending list to a bot no one registered", from: depot.StatusPending,
-			steps:      []step{{"PUT", list + "/assign", `{"botId":"bot-1"}`, 409, "shopping list is not available"}},
+			steps: []step{
+				{"PUT", list + "/assign", `{"botId":"bot-1"}`, 409, "shopping list is not available"},
+				{"GET", "/api/depot/bots/bot-1", "", 404, "bot bot-1"}, // a refused assignment registers no bot
+			},
 			wantStatus: depot.StatusPending},
 		{name: "assign to a blank bot", from: depot.StatusAvailable,
 			steps:      []step{{"PUT", list + "/assign", `{"botId":" "}`, 422, "bot id is required"}},
