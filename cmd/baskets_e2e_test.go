@@ -145,42 +145,52 @@ func TestBasketsEndToEnd(t *testing.T) {
 	}
 }
 
-func TestBasketsCacheConsumersIgnoreRedeliveriesAndStaleEvents(t *testing.T) {
-	s := startSystem(t, "baskets")
-	id := func() string { return uuid.NewString() }
-	storeID, otherStore := id(), id()
-	productID, otherProduct := id(), id()
-	customerID, otherCustomer := id(), id()
+// cacheCase is one cache consumer delivered twice and out of order:
+// original is delivered twice at once, then newer supersedes it; then
+// original comes again, redelivered (same message ID) and re-sent (a new
+// ID); then sentinel, on original's queue.
+type cacheCase struct {
+	name                      string
+	original, newer, sentinel events.Event
+	handler                   string
+	// state counts 1 when the entity ($1) holds newer's values; applied
+	// counts 1 when the sentinel's entity ($1) is cached.
+	state, applied string
+	entity, other  string
+}
 
-	tests := []struct {
-		name string
-		// original is delivered twice at once, then newer supersedes it;
-		// then original comes again, redelivered (same message ID) and
-		// re-sent (a new ID); then sentinel, on original's queue.
-		original, newer, sentinel events.Event
-		handler                   string
-		// state counts 1 when the entity ($1) holds newer's values;
-		// applied counts 1 when the sentinel's entity ($1) is cached.
-		state, applied string
-		entity, other  string
-	}{
-		{name: "store name",
+// catalogCacheCases are the cacheCases of the catalog cache of service.
+func catalogCacheCases(service string) []cacheCase {
+	id := uuid.NewString
+	storeID, otherStore, productID, otherProduct := id(), id(), id(), id()
+	return []cacheCase{
+		{name: service + " store name",
 			original: events.StoreCreated{StoreID: storeID, Name: "Waffles", Location: "L1", Version: 1},
 			newer:    events.StoreRebranded{StoreID: storeID, Name: "Crêpes", Version: 2},
 			sentinel: events.StoreCreated{StoreID: otherStore, Name: "Other", Location: "L2", Version: 1},
-			handler:  "baskets.OnStoreCreated",
-			state:    `SELECT count(*) FROM baskets.stores_cache WHERE id = $1 AND name = 'Crêpes' AND name_version = 2`,
-			applied:  `SELECT count(*) FROM baskets.stores_cache WHERE id = $1`,
+			handler:  service + ".OnStoreCreated",
+			state:    `SELECT count(*) FROM ` + service + `.stores_cache WHERE id = $1 AND name = 'Crêpes' AND name_version = 2`,
+			applied:  `SELECT count(*) FROM ` + service + `.stores_cache WHERE id = $1`,
 			entity:   storeID, other: otherStore},
-		{name: "product price",
+		{name: service + " product price",
 			original: events.ProductAdded{ProductID: productID, StoreID: storeID, Name: "Syrup", Price: 499, Version: 1},
 			newer:    events.ProductPriceIncreased{ProductID: productID, StoreID: storeID, Delta: 100, Price: 599, Version: 2},
 			sentinel: events.ProductAdded{ProductID: otherProduct, StoreID: storeID, Name: "Other", Price: 100, Version: 1},
-			handler:  "baskets.OnProductAdded",
-			state:    `SELECT count(*) FROM baskets.products_cache WHERE id = $1 AND name = 'Syrup' AND price = 599 AND price_version = 2`,
-			applied:  `SELECT count(*) FROM baskets.products_cache WHERE id = $1`,
+			handler:  service + ".OnProductAdded",
+			state:    `SELECT count(*) FROM ` + service + `.products_cache WHERE id = $1 AND name = 'Syrup' AND price = 599 AND price_version = 2`,
+			applied:  `SELECT count(*) FROM ` + service + `.products_cache WHERE id = $1`,
 			entity:   productID, other: otherProduct},
-		{name: "customer enabled",
+	}
+}
+
+func TestCacheConsumersIgnoreRedeliveriesAndStaleEvents(t *testing.T) {
+	s := startSystem(t, "baskets", "orders")
+	id := uuid.NewString
+	customerID, otherCustomer := id(), id()
+
+	tests := append(catalogCacheCases("baskets"), catalogCacheCases("orders")...)
+	tests = append(tests,
+		cacheCase{name: "customer enabled",
 			original: events.CustomerRegistered{CustomerID: customerID, Name: "Ada", SmsNumber: "5551234567", Enabled: true, Version: 1},
 			newer:    events.CustomerDisabled{CustomerID: customerID, Version: 2},
 			sentinel: events.CustomerRegistered{CustomerID: otherCustomer, Name: "Bob", SmsNumber: "5557654321", Enabled: true, Version: 1},
@@ -188,7 +198,7 @@ func TestBasketsCacheConsumersIgnoreRedeliveriesAndStaleEvents(t *testing.T) {
 			state:    `SELECT count(*) FROM baskets.customers_cache WHERE id = $1 AND NOT enabled AND enabled_version = 2`,
 			applied:  `SELECT count(*) FROM baskets.customers_cache WHERE id = $1`,
 			entity:   customerID, other: otherCustomer},
-	}
+	)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -197,20 +207,23 @@ func TestBasketsCacheConsumersIgnoreRedeliveriesAndStaleEvents(t *testing.T) {
 			s.publish(tc.newer, "")
 			testkit.Eventually(t, 10*time.Second, "the newer event is applied", func() bool { return s.count(tc.state, tc.entity) == 1 })
 
-			s.publish(tc.original, msgID) // a redelivery: the inbox drops it
-			s.publish(tc.original, "")    // a re-send: the version guard ignores it
-			s.publish(tc.sentinel, "")
+			s.publish(tc.original, msgID)        // a redelivery: the inbox drops it
+			resent := s.publish(tc.original, "") // a re-send: the guard ignores it
+			sentinel := s.publish(tc.sentinel, "")
 			// One queue delivers to one consumer in order, so once the
 			// sentinel is applied both copies before it were handled.
 			testkit.Eventually(t, 10*time.Second, "the sentinel is applied", func() bool { return s.count(tc.applied, tc.other) == 1 })
 			if s.count(tc.state, tc.entity) != 1 {
 				t.Errorf("an old copy of %s overwrote the newer state", tc.original.EventName())
 			}
-			if n := s.count(`SELECT count(*) FROM baskets.inbox WHERE handler = $1 AND message_id = $2`, tc.handler, msgID); n != 1 {
+			service := strings.SplitN(tc.handler, ".", 2)[0]
+			if n := s.count(`SELECT count(*) FROM `+service+`.inbox WHERE handler = $1 AND message_id = $2`, tc.handler, msgID); n != 1 {
 				t.Errorf("inbox holds message %s %d times, want once", msgID, n)
 			}
-			if n := s.count(`SELECT count(*) FROM baskets.inbox WHERE handler = $1`, tc.handler); n != 3 {
-				t.Errorf("%s handled %d distinct messages, want 3 (original, re-send, sentinel)", tc.handler, n)
+			// Other cases feed the same handlers, so count this case's own.
+			if n := s.count(`SELECT count(*) FROM `+service+`.inbox WHERE handler = $1 AND message_id = ANY($2)`,
+				tc.handler, []string{msgID, resent, sentinel}); n != 3 {
+				t.Errorf("%s handled %d of the distinct messages, want 3 (original, re-send, sentinel)", tc.handler, n)
 			}
 		})
 	}

@@ -126,6 +126,28 @@ func (s *system) mustCreate(path, body string, header http.Header) string {
 	return id
 }
 
+// getEntity returns GET path's entity, the object under key.
+func (s *system) getEntity(path, key string) map[string]any {
+	s.t.Helper()
+	status, out, _ := s.do(http.MethodGet, path, "", nil)
+	if status != http.StatusOK {
+		s.t.Fatalf("GET %s = %d %v", path, status, out)
+	}
+	v, _ := out[key].(map[string]any)
+	return v
+}
+
+// openStore creates store name, takes it into bot shopping and returns its
+// ID.
+func (s *system) openStore(name string) string {
+	s.t.Helper()
+	id := s.mustCreate("/api/stores", `{"name":"`+name+`","location":"Level 1"}`, nil)
+	if status, out, _ := s.do(http.MethodPut, "/api/stores/"+id+"/participating", "", nil); status != http.StatusOK {
+		s.t.Fatalf("enable participation of store %s = %d %v", id, status, out)
+	}
+	return id
+}
+
 // tap binds a fresh exclusive queue to the exchange of topic, so the test
 // sees what other services receive.
 func (s *system) tap(topic string) <-chan amqp.Delivery {
