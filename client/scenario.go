@@ -68,8 +68,8 @@ func Setup(ctx context.Context, c *Client, logf func(format string, args ...any)
 }
 
 // retryUnprocessable repeats fn while it fails with 422 because the baskets
-// service has not received the catalog or customer events yet (caches fill
-// asynchronously), until ctx ends.
+// service has not received the catalog, customer or payment events yet
+// (caches fill asynchronously), until ctx ends.
 func retryUnprocessable(ctx context.Context, fn func() error) error {
 	for {
 		err := fn()
@@ -121,7 +121,7 @@ func PlaceOrder(ctx context.Context, c *Client, cat Catalog, quantity int, overp
 	if p.PaymentID, err = c.AuthorizePayment(ctx, cat.CustomerID, b.Total+overpay); err != nil {
 		return p, err
 	}
-	if err := c.Checkout(ctx, p.OrderID, p.PaymentID); err != nil {
+	if err := retryUnprocessable(ctx, func() error { return c.Checkout(ctx, p.OrderID, p.PaymentID) }); err != nil {
 		return p, err
 	}
 	p.CheckedOut = time.Now()

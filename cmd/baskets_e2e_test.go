@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ func assertBody(t *testing.T, out map[string]any, want string) {
 }
 
 func TestBasketsEndToEnd(t *testing.T) {
-	s := startSystem(t, "stores", "customers", "baskets")
+	s := startSystem(t, "stores", "customers", "baskets", "payments")
 	checkedOut := s.tap(events.BasketCheckedOutName)
 	mustDo := func(method, path, body string) map[string]any {
 		t.Helper()
@@ -72,6 +73,11 @@ func TestBasketsEndToEnd(t *testing.T) {
 	assertBody(t, mustDo(http.MethodGet, path, ""),
 		`{"basket":{"id":"`+basketID+`","customerId":"`+ada+`","status":"open","items":[`+servoLine+`,`+gearLine+`],"total":30.97}}`)
 
+	paymentID := s.mustCreate("/api/payments", `{"customerId":"`+ada+`","amount":30.97}`, nil)
+	testkit.Eventually(t, 10*time.Second, "the baskets cache holds the payment", func() bool {
+		return s.count(`SELECT count(*) FROM baskets.payments_cache WHERE id = $1 AND customer_id = $2`, paymentID, ada) == 1
+	})
+
 	// Refusals are problems a kiosk can show, never 500s, and change nothing.
 	unknown := uuid.NewString()
 	for _, tc := range []struct {
@@ -85,7 +91,8 @@ func TestBasketsEndToEnd(t *testing.T) {
 		{"unknown customer", http.MethodPost, "/api/baskets", `{"customerId":"` + unknown + `"}`, 422, "customer " + unknown + " is not known to baskets"},
 		{"remove more than present", http.MethodPut, path + "/removeItem", item(gear, 5), 422, "removing 5 of product " + gear},
 		{"payment id not a UUID", http.MethodPut, path + "/checkout", `{"paymentId":"cash"}`, 422, "paymentId must be a UUID"},
-		{"unknown basket", http.MethodPut, "/api/baskets/" + unknown + "/checkout", `{"paymentId":"` + unknown + `"}`, 404, "basket " + unknown},
+		{"unknown basket", http.MethodPut, "/api/baskets/" + unknown + "/checkout", `{"paymentId":"` + paymentID + `"}`, 404, "basket " + unknown},
+		{"unknown payment", http.MethodPut, path + "/checkout", `{"paymentId":"` + unknown + `"}`, 422, "payment " + unknown + " is not known to baskets"},
 	} {
 		status, out, hdr := s.do(tc.method, tc.path, tc.body, nil)
 		detail, _ := out["detail"].(string)
@@ -94,7 +101,6 @@ func TestBasketsEndToEnd(t *testing.T) {
 		}
 	}
 
-	paymentID := uuid.NewString()
 	assertBody(t, mustDo(http.MethodPut, path+"/checkout", `{"paymentId":"`+paymentID+`"}`), `{}`)
 	select {
 	case d := <-checkedOut:
@@ -187,6 +193,10 @@ func TestCacheConsumersIgnoreRedeliveriesAndStaleEvents(t *testing.T) {
 	s := startSystem(t, "baskets", "orders")
 	id := uuid.NewString
 	customerID, otherCustomer := id(), id()
+	orderID := id()
+	// Each payment case has a payment and a sentinel payment of its own.
+	authorized, confirmed, voided := id(), id(), id()
+	otherAuthorized, otherConfirmed, otherVoided := id(), id(), id()
 
 	tests := append(catalogCacheCases("baskets"), catalogCacheCases("orders")...)
 	tests = append(tests,
@@ -198,6 +208,30 @@ func TestCacheConsumersIgnoreRedeliveriesAndStaleEvents(t *testing.T) {
 			state:    `SELECT count(*) FROM baskets.customers_cache WHERE id = $1 AND NOT enabled AND enabled_version = 2`,
 			applied:  `SELECT count(*) FROM baskets.customers_cache WHERE id = $1`,
 			entity:   customerID, other: otherCustomer},
+		cacheCase{name: "payment authorized, then confirmed",
+			original: events.PaymentAuthorized{PaymentID: authorized, CustomerID: customerID, Amount: 250},
+			newer:    events.PaymentConfirmed{PaymentID: authorized, OrderID: orderID, Amount: 250},
+			sentinel: events.PaymentAuthorized{PaymentID: otherAuthorized, CustomerID: customerID, Amount: 100},
+			handler:  "baskets.OnPaymentAuthorized",
+			state:    `SELECT count(*) FROM baskets.payments_cache WHERE id = $1 AND customer_id IS NOT NULL AND order_id IS NOT NULL AND NOT voided`,
+			applied:  `SELECT count(*) FROM baskets.payments_cache WHERE id = $1`,
+			entity:   authorized, other: otherAuthorized},
+		cacheCase{name: "payment confirmed, then voided",
+			original: events.PaymentConfirmed{PaymentID: confirmed, OrderID: orderID, Amount: 250},
+			newer:    events.PaymentVoided{PaymentID: confirmed, OrderID: orderID, Reason: "order canceled"},
+			sentinel: events.PaymentConfirmed{PaymentID: otherConfirmed, OrderID: id(), Amount: 100},
+			handler:  "baskets.OnPaymentConfirmed",
+			state:    `SELECT count(*) FROM baskets.payments_cache WHERE id = $1 AND order_id IS NOT NULL AND voided`,
+			applied:  `SELECT count(*) FROM baskets.payments_cache WHERE id = $1 AND order_id IS NOT NULL`,
+			entity:   confirmed, other: otherConfirmed},
+		cacheCase{name: "payment voided, then the authorization arrives late",
+			original: events.PaymentVoided{PaymentID: voided, OrderID: orderID, Reason: "order canceled"},
+			newer:    events.PaymentAuthorized{PaymentID: voided, CustomerID: customerID, Amount: 250},
+			sentinel: events.PaymentVoided{PaymentID: otherVoided, OrderID: orderID, Reason: "order canceled"},
+			handler:  "baskets.OnPaymentVoided",
+			state:    `SELECT count(*) FROM baskets.payments_cache WHERE id = $1 AND customer_id IS NOT NULL AND order_id IS NOT NULL AND voided`,
+			applied:  `SELECT count(*) FROM baskets.payments_cache WHERE id = $1 AND voided`,
+			entity:   voided, other: otherVoided},
 	)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -275,4 +309,152 @@ func TestBasketsCacheConsumersWaitForEarlierEvents(t *testing.T) {
 			t.Errorf("the poisoned event cached the customer")
 		}
 	})
+}
+
+// TestCheckoutRefusesAPaymentTheSagaWouldRefuse is issue 9's "checkout
+// accepts what the saga later refuses": baskets keeps a copy of the
+// payments it heard of and answers at once for a payment it does not know,
+// one another customer authorized, and one another basket or order used.
+func TestCheckoutRefusesAPaymentTheSagaWouldRefuse(t *testing.T) {
+	s := startSystem(t)
+	storeID := s.openStore("Robo Parts")
+	gear := s.mustCreate("/api/stores/"+storeID+"/products", `{"name":"Gear","description":"d","sku":"G-1","price":2.50}`, nil)
+	ada := s.mustCreate("/api/customers", `{"name":"Ada","smsNumber":"+1 555 123 4567"}`, nil)
+	bob := s.mustCreate("/api/customers", `{"name":"Bob","smsNumber":"+1 555 765 4321"}`, nil)
+	pay := func(customerID string) string {
+		return s.mustCreate("/api/payments", `{"customerId":"`+customerID+`","amount":2.50}`, nil)
+	}
+	// untilKnown repeats a request while baskets answers that something it
+	// names has not reached its caches yet.
+	untilKnown := func(method, path, body string) (int, map[string]any) {
+		t.Helper()
+		var (
+			status int
+			out    map[string]any
+		)
+		testkit.Eventually(t, 10*time.Second, "baskets knows what "+path+" names", func() bool {
+			status, out, _ = s.do(method, path, body, nil)
+			detail, _ := out["detail"].(string)
+			return status != http.StatusUnprocessableEntity ||
+				!strings.Contains(detail, "not known to baskets") && !strings.Contains(detail, "not on sale")
+		})
+		return status, out
+	}
+	// basket starts a basket of customerID holding one gear.
+	basket := func(customerID string) string {
+		t.Helper()
+		status, out := untilKnown(http.MethodPost, "/api/baskets", `{"customerId":"`+customerID+`"}`)
+		id, _ := out["id"].(string)
+		if status != http.StatusCreated {
+			t.Fatalf("start basket = %d %v", status, out)
+		}
+		if status, out := untilKnown(http.MethodPut, "/api/baskets/"+id+"/addItem", `{"productId":"`+gear+`","quantity":1}`); status != http.StatusOK {
+			t.Fatalf("add item = %d %v", status, out)
+		}
+		return id
+	}
+	checkout := func(basketID, paymentID string) (int, string) {
+		t.Helper()
+		status, out := untilKnown(http.MethodPut, "/api/baskets/"+basketID+"/checkout", `{"paymentId":"`+paymentID+`"}`)
+		detail, _ := out["detail"].(string)
+		return status, detail
+	}
+	assertRefused := func(basketID string, status int, detail string, want int, says ...string) {
+		t.Helper()
+		if status != want {
+			t.Errorf("checkout = %d %q, want %d", status, detail, want)
+		}
+		for _, w := range says {
+			if !strings.Contains(detail, w) {
+				t.Errorf("checkout detail = %q, want it to say %q", detail, w)
+			}
+		}
+		if b := s.getEntity("/api/baskets/"+basketID, "basket"); b["status"] != "open" {
+			t.Errorf("basket after a refused checkout = %v, want still open", b)
+		}
+	}
+
+	t.Run("an unknown payment", func(t *testing.T) {
+		b, unknown := basket(ada), uuid.NewString()
+		status, out, _ := s.do(http.MethodPut, "/api/baskets/"+b+"/checkout", `{"paymentId":"`+unknown+`"}`, nil)
+		detail, _ := out["detail"].(string)
+		assertRefused(b, status, detail, http.StatusUnprocessableEntity, "payment "+unknown+" is not known to baskets")
+	})
+
+	t.Run("another customer's payment", func(t *testing.T) {
+		b, bobs := basket(ada), pay(bob)
+		status, detail := checkout(b, bobs)
+		assertRefused(b, status, detail, http.StatusUnprocessableEntity, "payment "+bobs, "another customer")
+	})
+
+	t.Run("a payment for a customer who does not exist", func(t *testing.T) {
+		b, nobodys := basket(ada), pay(uuid.NewString())
+		status, detail := checkout(b, nobodys)
+		assertRefused(b, status, detail, http.StatusUnprocessableEntity, "payment "+nobodys, "another customer")
+	})
+
+	t.Run("a payment another basket used", func(t *testing.T) {
+		first, second, p := basket(ada), basket(ada), pay(ada)
+		if status, detail := checkout(first, p); status != http.StatusOK {
+			t.Fatalf("first checkout = %d %q", status, detail)
+		}
+		status, detail := checkout(second, p)
+		assertRefused(second, status, detail, http.StatusConflict, "payment "+p, "already")
+	})
+
+	t.Run("a payment an order placed through /api/ordering used", func(t *testing.T) {
+		p := pay(ada)
+		status, out := s.postOrder(ada, p, map[string]any{"storeId": storeID, "productId": gear, "quantity": 1})
+		if status != http.StatusCreated {
+			t.Fatalf("POST /api/ordering = %d %v", status, out)
+		}
+		orderID, _ := out["id"].(string)
+		s.awaitOrderStatus(orderID, "approved")
+		testkit.Eventually(t, 10*time.Second, "baskets heard the payment was confirmed", func() bool {
+			return s.count("SELECT count(*) FROM baskets.payments_cache WHERE id = $1 AND order_id = $2", p, orderID) == 1
+		})
+		b := basket(ada)
+		status, detail := checkout(b, p)
+		assertRefused(b, status, detail, http.StatusConflict, "payment "+p, "order "+orderID)
+	})
+
+	t.Run("two baskets racing for one payment: one wins", func(t *testing.T) {
+		first, second, p := basket(ada), basket(ada), pay(ada)
+		// An empty basket's checkout names the payment first: once it is
+		// known, the answer is the empty basket's 422.
+		probe := s.mustCreate("/api/baskets", `{"customerId":"`+ada+`"}`, nil)
+		if status, detail := checkout(probe, p); status != http.StatusUnprocessableEntity || !strings.Contains(detail, "empty") {
+			t.Fatalf("checkout of an empty basket = %d %q", status, detail)
+		}
+		statuses := make([]int, 2)
+		var wg sync.WaitGroup
+		for i, b := range []string{first, second} {
+			wg.Go(func() { statuses[i] = rawPut(s.base+"/api/baskets/"+b+"/checkout", `{"paymentId":"`+p+`"}`) })
+		}
+		wg.Wait()
+		if !(statuses[0] == http.StatusOK && statuses[1] == http.StatusConflict || statuses[0] == http.StatusConflict && statuses[1] == http.StatusOK) {
+			t.Errorf("racing checkouts = %v, want one 200 and one 409", statuses)
+		}
+	})
+
+	n := s.count(`SELECT count(*) FROM baskets.watermill_outbox WHERE payload->>'destination_topic' = $1`, events.BasketCheckedOutName)
+	if n != 2 {
+		t.Errorf("baskets published %d BasketCheckedOut, want 2 (one per accepted checkout)", n)
+	}
+}
+
+// rawPut sends a JSON PUT and returns its status, 0 when it could not be
+// sent; it never touches a *testing.T, so goroutines may call it.
+func rawPut(url, body string) int {
+	req, err := http.NewRequest(http.MethodPut, url, strings.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

@@ -94,7 +94,7 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 	t.Parallel()
 	db, cache := newBasketsCache(t)
 	ctx := context.Background()
-	storeID, productID, customerID := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	storeID, productID, customerID, paymentID := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
 	requireNoError(t, cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1))
 
 	// As in a consumer: the router's transaction holds the inbox row; when
@@ -105,6 +105,7 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 			cache.SetStoreName(ctx, storeID, "Waffles", 1),
 			cache.SetProductPrice(ctx, productID, 599, 2),
 			cache.AddCustomer(ctx, customerID, true, 1),
+			cache.AddPayment(ctx, paymentID, customerID),
 			boom)
 	})
 	if !errors.Is(err, boom) || err.Error() != boom.Error() {
@@ -115,6 +116,9 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 	}
 	if _, err := cache.Customer(ctx, customerID); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("customer cached despite the rollback (err = %v)", err)
+	}
+	if _, err := cache.Payment(ctx, paymentID); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("payment cached despite the rollback (err = %v)", err)
 	}
 	if got := (catalogCache{cache.CatalogCache, db, "baskets"}).readProductRow(t, productID); got.Price != 499 || got.PriceVersion != 1 {
 		t.Errorf("price changed despite the rollback: %+v", got)
@@ -131,5 +135,55 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 	requireNotFound(t, notYet, "not in the baskets catalog cache yet")
 	if s, err := cache.Store(ctx, storeID); err != nil || s.Name != "Waffles" {
 		t.Errorf("store = %+v, %v; want Waffles", s, err)
+	}
+}
+
+// TestBasketsCachePaymentEventsInAnyOrder delivers a payment's events in
+// every order, each twice (a redelivery, or the same event re-sent): the
+// cached payment ends the same every time.
+func TestBasketsCachePaymentEventsInAnyOrder(t *testing.T) {
+	t.Parallel()
+	_, cache := newBasketsCache(t)
+	ctx := context.Background()
+	customerID, orderID := uuid.NewString(), uuid.NewString()
+
+	_, err := cache.Payment(ctx, uuid.NewString())
+	requireNotFound(t, err, "cached payment")
+
+	type event func(id string) error
+	var (
+		authorized event = func(id string) error { return cache.AddPayment(ctx, id, customerID) }
+		confirmed  event = func(id string) error { return cache.SetPaymentOrder(ctx, id, orderID) }
+		voided     event = func(id string) error { return cache.SetPaymentVoided(ctx, id, orderID) }
+	)
+	for _, tc := range []struct {
+		name   string
+		events []event
+		want   catalog.Payment // ID filled in per case
+	}{
+		{"authorized", []event{authorized}, catalog.Payment{CustomerID: customerID}},
+		{"authorized, confirmed", []event{authorized, confirmed}, catalog.Payment{CustomerID: customerID, OrderID: orderID}},
+		{"confirmed, authorized", []event{confirmed, authorized}, catalog.Payment{CustomerID: customerID, OrderID: orderID}},
+		{"confirmed alone", []event{confirmed}, catalog.Payment{OrderID: orderID}},
+		{"authorized, confirmed, voided", []event{authorized, confirmed, voided}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"authorized, voided, confirmed", []event{authorized, voided, confirmed}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"confirmed, authorized, voided", []event{confirmed, authorized, voided}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"confirmed, voided, authorized", []event{confirmed, voided, authorized}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"voided, authorized, confirmed", []event{voided, authorized, confirmed}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"voided, confirmed, authorized", []event{voided, confirmed, authorized}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := uuid.NewString()
+			for _, e := range tc.events {
+				requireNoError(t, e(id))
+				requireNoError(t, e(id)) // delivered again
+			}
+			tc.want.ID = id
+			got, err := cache.Payment(ctx, id)
+			requireNoError(t, err)
+			if got != tc.want {
+				t.Errorf("payment = %+v, want %+v", got, tc.want)
+			}
+		})
 	}
 }
