@@ -321,18 +321,20 @@ func TestCheckoutRefusesAPaymentTheSagaWouldRefuse(t *testing.T) {
 	gear := s.mustCreate("/api/stores/"+storeID+"/products", `{"name":"Gear","description":"d","sku":"G-1","price":2.50}`, nil)
 	ada := s.mustCreate("/api/customers", `{"name":"Ada","smsNumber":"+1 555 123 4567"}`, nil)
 	bob := s.mustCreate("/api/customers", `{"name":"Bob","smsNumber":"+1 555 765 4321"}`, nil)
-	pay := func(customerID string) string {
+	// The helpers below take the system of the subtest that calls them, so
+	// that they fail that subtest.
+	pay := func(s *system, customerID string) string {
 		return s.mustCreate("/api/payments", `{"customerId":"`+customerID+`","amount":2.50}`, nil)
 	}
 	// untilKnown repeats a request while baskets answers that something it
 	// names has not reached its caches yet.
-	untilKnown := func(method, path, body string) (int, map[string]any) {
-		t.Helper()
+	untilKnown := func(s *system, method, path, body string) (int, map[string]any) {
+		s.t.Helper()
 		var (
 			status int
 			out    map[string]any
 		)
-		testkit.Eventually(t, 10*time.Second, "baskets knows what "+path+" names", func() bool {
+		testkit.Eventually(s.t, 10*time.Second, "baskets knows what "+path+" names", func() bool {
 			status, out, _ = s.do(method, path, body, nil)
 			detail, _ := out["detail"].(string)
 			return status != http.StatusUnprocessableEntity ||
@@ -341,69 +343,74 @@ func TestCheckoutRefusesAPaymentTheSagaWouldRefuse(t *testing.T) {
 		return status, out
 	}
 	// basket starts a basket of customerID holding one gear.
-	basket := func(customerID string) string {
-		t.Helper()
-		status, out := untilKnown(http.MethodPost, "/api/baskets", `{"customerId":"`+customerID+`"}`)
+	basket := func(s *system, customerID string) string {
+		s.t.Helper()
+		status, out := untilKnown(s, http.MethodPost, "/api/baskets", `{"customerId":"`+customerID+`"}`)
 		id, _ := out["id"].(string)
 		if status != http.StatusCreated {
-			t.Fatalf("start basket = %d %v", status, out)
+			s.t.Fatalf("start basket = %d %v", status, out)
 		}
-		if status, out := untilKnown(http.MethodPut, "/api/baskets/"+id+"/addItem", `{"productId":"`+gear+`","quantity":1}`); status != http.StatusOK {
-			t.Fatalf("add item = %d %v", status, out)
+		if status, out := untilKnown(s, http.MethodPut, "/api/baskets/"+id+"/addItem", `{"productId":"`+gear+`","quantity":1}`); status != http.StatusOK {
+			s.t.Fatalf("add item = %d %v", status, out)
 		}
 		return id
 	}
-	checkout := func(basketID, paymentID string) (int, string) {
-		t.Helper()
-		status, out := untilKnown(http.MethodPut, "/api/baskets/"+basketID+"/checkout", `{"paymentId":"`+paymentID+`"}`)
+	checkout := func(s *system, basketID, paymentID string) (int, string) {
+		s.t.Helper()
+		status, out := untilKnown(s, http.MethodPut, "/api/baskets/"+basketID+"/checkout", `{"paymentId":"`+paymentID+`"}`)
 		detail, _ := out["detail"].(string)
 		return status, detail
 	}
-	assertRefused := func(basketID string, status int, detail string, want int, says ...string) {
-		t.Helper()
+	assertRefused := func(s *system, basketID string, status int, detail string, want int, says ...string) {
+		s.t.Helper()
 		if status != want {
-			t.Errorf("checkout = %d %q, want %d", status, detail, want)
+			s.t.Errorf("checkout = %d %q, want %d", status, detail, want)
 		}
 		for _, w := range says {
 			if !strings.Contains(detail, w) {
-				t.Errorf("checkout detail = %q, want it to say %q", detail, w)
+				s.t.Errorf("checkout detail = %q, want it to say %q", detail, w)
 			}
 		}
 		if b := s.getEntity("/api/baskets/"+basketID, "basket"); b["status"] != "open" {
-			t.Errorf("basket after a refused checkout = %v, want still open", b)
+			s.t.Errorf("basket after a refused checkout = %v, want still open", b)
 		}
 	}
 
 	t.Run("an unknown payment", func(t *testing.T) {
-		b, unknown := basket(ada), uuid.NewString()
+		s := s.in(t)
+		b, unknown := basket(s, ada), uuid.NewString()
 		status, out, _ := s.do(http.MethodPut, "/api/baskets/"+b+"/checkout", `{"paymentId":"`+unknown+`"}`, nil)
 		detail, _ := out["detail"].(string)
-		assertRefused(b, status, detail, http.StatusUnprocessableEntity, "payment "+unknown+" is not known to baskets")
+		assertRefused(s, b, status, detail, http.StatusUnprocessableEntity, "payment "+unknown+" is not known to baskets")
 	})
 
 	t.Run("another customer's payment", func(t *testing.T) {
-		b, bobs := basket(ada), pay(bob)
-		status, detail := checkout(b, bobs)
-		assertRefused(b, status, detail, http.StatusUnprocessableEntity, "payment "+bobs, "another customer")
+		s := s.in(t)
+		b, bobs := basket(s, ada), pay(s, bob)
+		status, detail := checkout(s, b, bobs)
+		assertRefused(s, b, status, detail, http.StatusUnprocessableEntity, "payment "+bobs, "another customer")
 	})
 
 	t.Run("a payment for a customer who does not exist", func(t *testing.T) {
-		b, nobodys := basket(ada), pay(uuid.NewString())
-		status, detail := checkout(b, nobodys)
-		assertRefused(b, status, detail, http.StatusUnprocessableEntity, "payment "+nobodys, "another customer")
+		s := s.in(t)
+		b, nobodys := basket(s, ada), pay(s, uuid.NewString())
+		status, detail := checkout(s, b, nobodys)
+		assertRefused(s, b, status, detail, http.StatusUnprocessableEntity, "payment "+nobodys, "another customer")
 	})
 
 	t.Run("a payment another basket used", func(t *testing.T) {
-		first, second, p := basket(ada), basket(ada), pay(ada)
-		if status, detail := checkout(first, p); status != http.StatusOK {
+		s := s.in(t)
+		first, second, p := basket(s, ada), basket(s, ada), pay(s, ada)
+		if status, detail := checkout(s, first, p); status != http.StatusOK {
 			t.Fatalf("first checkout = %d %q", status, detail)
 		}
-		status, detail := checkout(second, p)
-		assertRefused(second, status, detail, http.StatusConflict, "payment "+p, "already")
+		status, detail := checkout(s, second, p)
+		assertRefused(s, second, status, detail, http.StatusConflict, "payment "+p, "already")
 	})
 
 	t.Run("a payment an order placed through /api/ordering used", func(t *testing.T) {
-		p := pay(ada)
+		s := s.in(t)
+		p := pay(s, ada)
 		status, out := s.postOrder(ada, p, map[string]any{"storeId": storeID, "productId": gear, "quantity": 1})
 		if status != http.StatusCreated {
 			t.Fatalf("POST /api/ordering = %d %v", status, out)
@@ -413,17 +420,18 @@ func TestCheckoutRefusesAPaymentTheSagaWouldRefuse(t *testing.T) {
 		testkit.Eventually(t, 10*time.Second, "baskets heard the payment was confirmed", func() bool {
 			return s.count("SELECT count(*) FROM baskets.payments_cache WHERE id = $1 AND order_id = $2", p, orderID) == 1
 		})
-		b := basket(ada)
-		status, detail := checkout(b, p)
-		assertRefused(b, status, detail, http.StatusConflict, "payment "+p, "order "+orderID)
+		b := basket(s, ada)
+		status, detail := checkout(s, b, p)
+		assertRefused(s, b, status, detail, http.StatusConflict, "payment "+p, "order "+orderID)
 	})
 
 	t.Run("two baskets racing for one payment: one wins", func(t *testing.T) {
-		first, second, p := basket(ada), basket(ada), pay(ada)
+		s := s.in(t)
+		first, second, p := basket(s, ada), basket(s, ada), pay(s, ada)
 		// An empty basket's checkout names the payment first: once it is
 		// known, the answer is the empty basket's 422.
 		probe := s.mustCreate("/api/baskets", `{"customerId":"`+ada+`"}`, nil)
-		if status, detail := checkout(probe, p); status != http.StatusUnprocessableEntity || !strings.Contains(detail, "empty") {
+		if status, detail := checkout(s, probe, p); status != http.StatusUnprocessableEntity || !strings.Contains(detail, "empty") {
 			t.Fatalf("checkout of an empty basket = %d %q", status, detail)
 		}
 		statuses := make([]int, 2)

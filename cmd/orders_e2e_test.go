@@ -346,7 +346,8 @@ func TestOrderingPricesComeFromTheCatalog(t *testing.T) {
 		t.Fatalf("remove product = %d %v", status, out)
 	}
 	customerID := s.mustCreate("/api/customers", `{"name":"Ada","smsNumber":"+1 555 123 4567"}`, nil)
-	pay := func(amount string) string {
+	// pay takes the system of the subtest that calls it, to fail that one.
+	pay := func(s *system, amount string) string {
 		return s.mustCreate("/api/payments", `{"customerId":"`+customerID+`","amount":`+amount+`}`, nil)
 	}
 	item := func(fields map[string]any) map[string]any {
@@ -358,7 +359,8 @@ func TestOrderingPricesComeFromTheCatalog(t *testing.T) {
 	}
 
 	t.Run("price and names left out come from the catalog; the order is approved", func(t *testing.T) {
-		status, out := s.postOrder(customerID, pay("9.99"), item(nil))
+		s := s.in(t)
+		status, out := s.postOrder(customerID, pay(s, "9.99"), item(nil))
 		if status != http.StatusCreated {
 			t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
 		}
@@ -377,7 +379,8 @@ func TestOrderingPricesComeFromTheCatalog(t *testing.T) {
 	})
 
 	t.Run("a null price is a price left out", func(t *testing.T) {
-		status, out := s.postOrder(customerID, pay("19.98"), item(map[string]any{"price": nil, "quantity": 2}))
+		s := s.in(t)
+		status, out := s.postOrder(customerID, pay(s, "19.98"), item(map[string]any{"price": nil, "quantity": 2}))
 		if status != http.StatusCreated {
 			t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
 		}
@@ -387,7 +390,8 @@ func TestOrderingPricesComeFromTheCatalog(t *testing.T) {
 	})
 
 	t.Run("the book's full item, as the catalog says it, is accepted", func(t *testing.T) {
-		status, out := s.postOrder(customerID, pay("9.99"),
+		s := s.in(t)
+		status, out := s.postOrder(customerID, pay(s, "9.99"),
 			item(map[string]any{"storeName": "Robo Parts", "productName": "Servo", "price": 9.99}))
 		if status != http.StatusCreated {
 			t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
@@ -398,7 +402,8 @@ func TestOrderingPricesComeFromTheCatalog(t *testing.T) {
 	})
 
 	t.Run("a payment of less than the catalog's total gets the order rejected", func(t *testing.T) {
-		status, out := s.postOrder(customerID, pay("0.01"), item(nil))
+		s := s.in(t)
+		status, out := s.postOrder(customerID, pay(s, "0.01"), item(nil))
 		if status != http.StatusCreated {
 			t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
 		}
@@ -422,7 +427,8 @@ func TestOrderingPricesComeFromTheCatalog(t *testing.T) {
 		{"a removed product", item(map[string]any{"productId": gone}), []string{"product " + gone, "not on sale"}},
 	} {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
-			paymentID := pay("0.01")
+			s := s.in(t)
+			paymentID := pay(s, "0.01")
 			before := s.count("SELECT count(*) FROM orders.events")
 			status, out, hdr := s.do(http.MethodPost, "/api/ordering", mustJSON(t, map[string]any{
 				"customerId": customerID, "paymentId": paymentID, "items": []any{tc.item}}), nil)

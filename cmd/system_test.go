@@ -27,6 +27,14 @@ type system struct {
 	cfg     config.Config
 }
 
+// in returns s for subtest t: its helpers then fail t, not the test that
+// started s.
+func (s *system) in(t *testing.T) *system {
+	c := *s
+	c.t = t
+	return &c
+}
+
 // startSystem runs serve with the given services (all when none) and waits
 // until it answers /readyz.
 func startSystem(t *testing.T, services ...string) *system {
