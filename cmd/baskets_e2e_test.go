@@ -263,34 +263,41 @@ func TestCacheConsumersIgnoreRedeliveriesAndStaleEvents(t *testing.T) {
 	}
 }
 
-func TestBasketsCacheConsumersWaitForEarlierEvents(t *testing.T) {
+func TestCacheConsumersWaitForEarlierEvents(t *testing.T) {
 	// Retries bounded by time only, so the test controls when the earlier
 	// event arrives without racing a retry count.
 	s := startSystemWith(t, func(c *config.Config) {
 		c.Retry.MaxRetries, c.Retry.MaxElapsedTime = 1000, 3*time.Second
-	}, "baskets")
+	}, "baskets", "orders")
 
 	t.Run("ProductRebranded before ProductAdded is retried, then applied", func(t *testing.T) {
+		// Both services keep a catalog cache with the same consumers; each
+		// gets its own copy of every event.
+		services := []string{"baskets", "orders"}
 		productID, storeID := uuid.NewString(), uuid.NewString()
 		rebrandID := s.publish(events.ProductRebranded{ProductID: productID, StoreID: storeID, Name: "Golden syrup", Description: "cane", Version: 2}, "")
-		// The consumer holds the message (nothing left ready) and, the
-		// product missing, fails and retries it without applying anything.
-		testkit.Eventually(t, 10*time.Second, "the consumer took ProductRebranded", func() bool {
-			return s.ready("baskets.OnProductRebranded") == 0
-		})
-		if n := s.count(`SELECT count(*) FROM baskets.products_cache WHERE id = $1`, productID); n != 0 {
-			t.Fatalf("ProductRebranded cached the product on its own")
+		for _, svc := range services {
+			// The consumer holds the message (nothing left ready) and, the
+			// product missing, fails and retries it without applying anything.
+			testkit.Eventually(t, 10*time.Second, "the consumer took ProductRebranded", func() bool {
+				return s.ready(svc+".OnProductRebranded") == 0
+			})
+			if n := s.count(`SELECT count(*) FROM `+svc+`.products_cache WHERE id = $1`, productID); n != 0 {
+				t.Fatalf("ProductRebranded cached the product on its own in %s", svc)
+			}
 		}
 		s.publish(events.ProductAdded{ProductID: productID, StoreID: storeID, Name: "Syrup", Price: 499, Version: 1}, "")
-		testkit.Eventually(t, 10*time.Second, "the retried rebrand lands after ProductAdded", func() bool {
-			return s.count(`SELECT count(*) FROM baskets.products_cache
-				WHERE id = $1 AND name = 'Golden syrup' AND name_version = 2 AND price = 499`, productID) == 1
-		})
-		if n := s.count(`SELECT count(*) FROM baskets.inbox WHERE message_id = $1`, rebrandID); n != 1 {
-			t.Errorf("inbox holds the rebrand %d times, want once", n)
-		}
-		if n := s.ready("baskets.poison"); n != 0 {
-			t.Errorf("baskets.poison holds %d messages, want none", n)
+		for _, svc := range services {
+			testkit.Eventually(t, 10*time.Second, "the retried rebrand lands after ProductAdded in "+svc, func() bool {
+				return s.count(`SELECT count(*) FROM `+svc+`.products_cache
+					WHERE id = $1 AND name = 'Golden syrup' AND name_version = 2 AND price = 499`, productID) == 1
+			})
+			if n := s.count(`SELECT count(*) FROM `+svc+`.inbox WHERE message_id = $1`, rebrandID); n != 1 {
+				t.Errorf("%s inbox holds the rebrand %d times, want once", svc, n)
+			}
+			if n := s.ready(svc + ".poison"); n != 0 {
+				t.Errorf("%s.poison holds %d messages, want none", svc, n)
+			}
 		}
 	})
 
