@@ -15,7 +15,23 @@ CREATE TABLE baskets.payments_cache (
     updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
--- A payment authorization pays for one checkout. The index is what makes
--- two baskets racing to check out with one payment end with one winner;
--- postgres.Baskets turns its violation into basket.ErrPaymentUsed.
-CREATE UNIQUE INDEX baskets_one_basket_per_payment ON baskets.baskets (payment_id) WHERE payment_id IS NOT NULL;
+-- A payment authorization pays for one checkout. The unique index is what
+-- makes two baskets racing to check out with one payment end with one
+-- winner; postgres.Baskets turns its violation into basket.ErrPaymentUsed.
+--
+-- Before it, checkout let a client name one payment for several baskets (the
+-- saga rejected every order after the first). Such baskets stay as they
+-- are: the first checkout with each payment is in the index, the later ones
+-- are left out of it by ID, so the index can be built on any database and
+-- the payment stays used for every checkout from now on.
+DO $$
+DECLARE
+    later TEXT;
+BEGIN
+    SELECT string_agg(quote_literal(id::text), ', ') INTO later
+    FROM (SELECT id, row_number() OVER (PARTITION BY payment_id ORDER BY created_at, id) AS n
+          FROM baskets.baskets WHERE payment_id IS NOT NULL) b
+    WHERE n > 1;
+    EXECUTE 'CREATE UNIQUE INDEX baskets_one_basket_per_payment ON baskets.baskets (payment_id) WHERE payment_id IS NOT NULL'
+        || COALESCE(' AND id NOT IN (' || later || ')', '');
+END $$;
