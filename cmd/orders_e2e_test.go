@@ -357,14 +357,21 @@ func TestOrderingPricesComeFromTheCatalog(t *testing.T) {
 		}
 		return it
 	}
+	// place orders it, paid with a payment of amount, and returns the
+	// order's ID; anything but a 201 fails the subtest of s.
+	place := func(s *system, amount string, it map[string]any) string {
+		s.t.Helper()
+		status, out := s.postOrder(customerID, pay(s, amount), it)
+		id, _ := out["id"].(string)
+		if status != http.StatusCreated || id == "" {
+			s.t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
+		}
+		return id
+	}
 
 	t.Run("price and names left out come from the catalog; the order is approved", func(t *testing.T) {
 		s := s.in(t)
-		status, out := s.postOrder(customerID, pay(s, "9.99"), item(nil))
-		if status != http.StatusCreated {
-			t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
-		}
-		o := s.awaitOrderStatus(out["id"].(string), "approved")
+		o := s.awaitOrderStatus(place(s, "9.99", item(nil)), "approved")
 		items, _ := o["items"].([]any)
 		if o["total"] != 9.99 || len(items) != 1 {
 			t.Fatalf("order = %v, want one item and total 9.99", o)
@@ -378,36 +385,26 @@ func TestOrderingPricesComeFromTheCatalog(t *testing.T) {
 		}
 	})
 
-	t.Run("a null price is a price left out", func(t *testing.T) {
-		s := s.in(t)
-		status, out := s.postOrder(customerID, pay(s, "19.98"), item(map[string]any{"price": nil, "quantity": 2}))
-		if status != http.StatusCreated {
-			t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
-		}
-		if o := s.getOrder(out["id"].(string)); o["total"] != 19.98 {
-			t.Errorf("order = %v, want total 19.98 at the catalog's price", o)
-		}
-	})
-
-	t.Run("the book's full item, as the catalog says it, is accepted", func(t *testing.T) {
-		s := s.in(t)
-		status, out := s.postOrder(customerID, pay(s, "9.99"),
-			item(map[string]any{"storeName": "Robo Parts", "productName": "Servo", "price": 9.99}))
-		if status != http.StatusCreated {
-			t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
-		}
-		if o := s.getOrder(out["id"].(string)); o["total"] != 9.99 {
-			t.Errorf("order = %v, want total 9.99", o)
-		}
-	})
+	for _, tc := range []struct {
+		name, payment string
+		item          map[string]any
+		total         float64
+	}{
+		{"a null price is a price left out", "19.98", item(map[string]any{"price": nil, "quantity": 2}), 19.98},
+		{"the book's full item, as the catalog says it, is accepted", "9.99",
+			item(map[string]any{"storeName": "Robo Parts", "productName": "Servo", "price": 9.99}), 9.99},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := s.in(t)
+			if o := s.getOrder(place(s, tc.payment, tc.item)); o["total"] != tc.total {
+				t.Errorf("order = %v, want total %v at the catalog's price", o, tc.total)
+			}
+		})
+	}
 
 	t.Run("a payment of less than the catalog's total gets the order rejected", func(t *testing.T) {
 		s := s.in(t)
-		status, out := s.postOrder(customerID, pay(s, "0.01"), item(nil))
-		if status != http.StatusCreated {
-			t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
-		}
-		o := s.awaitOrderStatus(out["id"].(string), "rejected")
+		o := s.awaitOrderStatus(place(s, "0.01", item(nil)), "rejected")
 		if o["total"] != 9.99 || !strings.Contains(o["reason"].(string), "amount mismatch") {
 			t.Errorf("order = %v, want total 9.99 rejected for the amount", o)
 		}
