@@ -236,6 +236,7 @@ func TestCacheConsumersIgnoreRedeliveriesAndStaleEvents(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			s := s.in(t)
 			msgID := s.publish(tc.original, "")
 			s.publish(tc.original, msgID)
 			s.publish(tc.newer, "")
@@ -271,6 +272,7 @@ func TestCacheConsumersWaitForEarlierEvents(t *testing.T) {
 	}, "baskets", "orders")
 
 	t.Run("ProductRebranded before ProductAdded is retried, then applied", func(t *testing.T) {
+		s := s.in(t)
 		// Both services keep a catalog cache with the same consumers; each
 		// gets its own copy of every event.
 		services := []string{"baskets", "orders"}
