@@ -8,17 +8,6 @@ import (
 	"github.com/mallbots/mallbots/domain/catalog"
 )
 
-var (
-	// ErrNotAsInCatalog (kind domain.ErrInvalid): an order line names a
-	// product with another store, name or price than the catalog's: the
-	// client showed its customer something the mall does not sell. The error
-	// names the item, the product or store, and both values.
-	ErrNotAsInCatalog = fmt.Errorf("%w: order item differs from the catalog", domain.ErrInvalid)
-	// ErrStoreUnknown (kind domain.ErrInvalid): the product's store has not
-	// reached the orders service yet, so the item would have no store name.
-	ErrStoreUnknown = fmt.Errorf("%w: order item's store must be known to orders", domain.ErrInvalid)
-)
-
 // Line is one line of an order as a client asks for it over HTTP: Quantity
 // units of product ProductID of store StoreID. The names and the price are
 // what the client showed its customer, each optional: a blank name or a
