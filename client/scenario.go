@@ -68,9 +68,13 @@ func Setup(ctx context.Context, c *Client, logf func(format string, args ...any)
 }
 
 // retryUnprocessable repeats fn while it fails with 422 because the baskets
-// service has not received the catalog or customer events yet (caches fill
-// asynchronously), until ctx ends.
+// service has not received the catalog, customer or payment events yet
+// (caches fill asynchronously), until ctx ends. It waits 10 ms, then twice
+// as long each time up to 250 ms: an event is usually there within a few
+// milliseconds, but on a busy system it can take seconds, and many
+// customers asking every few milliseconds would only make it busier.
 func retryUnprocessable(ctx context.Context, fn func() error) error {
+	wait := 10 * time.Millisecond
 	for {
 		err := fn()
 		if StatusOf(err) != http.StatusUnprocessableEntity {
@@ -79,8 +83,9 @@ func retryUnprocessable(ctx context.Context, fn func() error) error {
 		select {
 		case <-ctx.Done():
 			return errors.Join(ctx.Err(), err)
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, 250*time.Millisecond)
 	}
 }
 
@@ -121,7 +126,7 @@ func PlaceOrder(ctx context.Context, c *Client, cat Catalog, quantity int, overp
 	if p.PaymentID, err = c.AuthorizePayment(ctx, cat.CustomerID, b.Total+overpay); err != nil {
 		return p, err
 	}
-	if err := c.Checkout(ctx, p.OrderID, p.PaymentID); err != nil {
+	if err := retryUnprocessable(ctx, func() error { return c.Checkout(ctx, p.OrderID, p.PaymentID) }); err != nil {
 		return p, err
 	}
 	p.CheckedOut = time.Now()

@@ -267,11 +267,16 @@ func TestOrderFlowsEndToEnd(t *testing.T) {
 		}
 		st := m.cat.Stores[0]
 		var out struct{ ID string }
-		err = c.Do(ctx, http.MethodPost, "/api/ordering", map[string]any{
-			"customerId": o.customerID, "paymentId": paymentID,
-			"items": []map[string]any{{"storeId": st.ID, "storeName": st.Name, "productId": st.Products[0].ID,
-				"productName": st.Products[0].Name, "price": st.Products[0].Price, "quantity": 1}},
-		}, &out)
+		// The book's full item; orders checks it against its catalog cache,
+		// which hears of the products a moment after they are added.
+		testkit.Eventually(t, 10*time.Second, "orders knows the product", func() bool {
+			err = c.Do(ctx, http.MethodPost, "/api/ordering", map[string]any{
+				"customerId": o.customerID, "paymentId": paymentID,
+				"items": []map[string]any{{"storeId": st.ID, "storeName": st.Name, "productId": st.Products[0].ID,
+					"productName": st.Products[0].Name, "price": st.Products[0].Price, "quantity": 1}},
+			}, &out)
+			return client.StatusOf(err) != http.StatusUnprocessableEntity || !strings.Contains(err.Error(), "not known to orders yet")
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,15 +113,10 @@ func (s *system) awaitTaken(queue string) {
 	})
 }
 
-// order returns GET /api/ordering/{id}'s order.
+// getOrder returns GET /api/ordering/{id}'s order.
 func (s *system) getOrder(id string) map[string]any {
 	s.t.Helper()
-	status, out, _ := s.do(http.MethodGet, "/api/ordering/"+id, "", nil)
-	if status != http.StatusOK {
-		s.t.Fatalf("GET order %s = %d %v", id, status, out)
-	}
-	o, _ := out["order"].(map[string]any)
-	return o
+	return s.getEntity("/api/ordering/"+id, "order")
 }
 
 func (s *system) awaitOrderStatus(id, status string) map[string]any {
@@ -180,12 +176,22 @@ func TestOrdersEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("POST /api/ordering places an order", func(t *testing.T) {
+	t.Run("POST /api/ordering places an order at the price the stores events say", func(t *testing.T) {
 		e := checkedOutBasket("")
-		body, _ := json.Marshal(map[string]any{"customerId": e.CustomerID, "paymentId": e.PaymentID, "items": []map[string]any{
-			{"storeId": e.Items[0].StoreID, "storeName": "Robo Parts", "productId": e.Items[0].ProductID, "productName": "Servo", "price": 9.99, "quantity": 2}}})
-		id := s.mustCreate("/api/ordering", string(body), nil)
-		if got := decodeNext[events.OrderCreated](created, id); got.Total != 1998 || got.CustomerID != e.CustomerID {
+		it := e.Items[0]
+		s.publish(events.StoreCreated{StoreID: it.StoreID, Name: it.StoreName, Location: "Level 1", Version: 1}, "")
+		s.publish(events.ProductAdded{ProductID: it.ProductID, StoreID: it.StoreID, Name: it.ProductName, Price: 1099, Version: 1}, "")
+		s.publish(events.ProductPriceDecreased{ProductID: it.ProductID, StoreID: it.StoreID, Delta: 100, Price: it.Price, Version: 2}, "")
+		line := map[string]any{"storeId": it.StoreID, "storeName": "Robo Parts", "productId": it.ProductID, "productName": "Servo", "price": 9.99, "quantity": 2}
+		testkit.Eventually(t, 10*time.Second, "orders has the new price", func() bool {
+			return s.count("SELECT count(*) FROM orders.products_cache WHERE id = $1 AND price = $2", it.ProductID, it.Price) == 1
+		})
+		status, out := s.postOrder(e.CustomerID, e.PaymentID, line)
+		if status != http.StatusCreated {
+			t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
+		}
+		id, _ := out["id"].(string)
+		if got := decodeNext[events.OrderCreated](created, id); got.Total != 1998 || got.CustomerID != e.CustomerID || got.Items[0] != it {
 			t.Errorf("OrderCreated = %+v", got)
 		}
 	})
@@ -306,4 +312,145 @@ func TestOrdersEndToEnd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// postOrder posts an order of items paid with paymentID and returns the
+// answer; while the orders catalog cache has not heard of a product yet
+// (a 422 saying so) it tries again, for up to 10s.
+func (s *system) postOrder(customerID, paymentID string, items ...map[string]any) (int, map[string]any) {
+	s.t.Helper()
+	body := mustJSON(s.t, map[string]any{"customerId": customerID, "paymentId": paymentID, "items": items})
+	var (
+		status int
+		out    map[string]any
+	)
+	testkit.Eventually(s.t, 10*time.Second, "orders knows the catalog", func() bool {
+		status, out, _ = s.do(http.MethodPost, "/api/ordering", body, nil)
+		detail, _ := out["detail"].(string)
+		return status != http.StatusUnprocessableEntity || !strings.Contains(detail, "not known to orders yet")
+	})
+	return status, out
+}
+
+// TestOrderingPricesComeFromTheCatalog is issue 9's "a client chooses its
+// own prices": POST /api/ordering prices and names every item from the
+// orders service's copy of the catalog. A client may leave price and names
+// out; what it sends must be what the catalog says, and a product or store
+// the catalog does not sell is refused, naming it.
+func TestOrderingPricesComeFromTheCatalog(t *testing.T) {
+	s := startSystem(t)
+	storeID := s.openStore("Robo Parts")
+	servo := s.mustCreate("/api/stores/"+storeID+"/products", `{"name":"Servo","description":"d","sku":"S-1","price":9.99}`, nil)
+	gone := s.mustCreate("/api/stores/"+storeID+"/products", `{"name":"Gone","description":"d","sku":"G-1","price":1}`, nil)
+	if status, out, _ := s.do(http.MethodDelete, "/api/stores/products/"+gone, "", nil); status != http.StatusOK {
+		t.Fatalf("remove product = %d %v", status, out)
+	}
+	customerID := s.mustCreate("/api/customers", `{"name":"Ada","smsNumber":"+1 555 123 4567"}`, nil)
+	// pay takes the system of the subtest that calls it, to fail that one.
+	pay := func(s *system, amount string) string {
+		return s.mustCreate("/api/payments", `{"customerId":"`+customerID+`","amount":`+amount+`}`, nil)
+	}
+	item := func(fields map[string]any) map[string]any {
+		it := map[string]any{"storeId": storeID, "productId": servo, "quantity": 1}
+		for k, v := range fields {
+			it[k] = v
+		}
+		return it
+	}
+	// place orders it, paid with a payment of amount, and returns the
+	// order's ID; anything but a 201 fails the subtest of s.
+	place := func(s *system, amount string, it map[string]any) string {
+		s.t.Helper()
+		status, out := s.postOrder(customerID, pay(s, amount), it)
+		id, _ := out["id"].(string)
+		if status != http.StatusCreated || id == "" {
+			s.t.Fatalf("POST /api/ordering = %d %v, want 201", status, out)
+		}
+		return id
+	}
+
+	t.Run("price and names left out come from the catalog; the order is approved", func(t *testing.T) {
+		s := s.in(t)
+		o := s.awaitOrderStatus(place(s, "9.99", item(nil)), "approved")
+		items, _ := o["items"].([]any)
+		if o["total"] != 9.99 || len(items) != 1 {
+			t.Fatalf("order = %v, want one item and total 9.99", o)
+		}
+		got, _ := items[0].(map[string]any)
+		want := map[string]any{"storeId": storeID, "storeName": "Robo Parts", "productId": servo, "productName": "Servo", "price": 9.99, "quantity": 1.0}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("item %s = %v, want %v", k, got[k], v)
+			}
+		}
+	})
+
+	for _, tc := range []struct {
+		name, payment string
+		item          map[string]any
+		total         float64
+	}{
+		{"a null price is a price left out", "19.98", item(map[string]any{"price": nil, "quantity": 2}), 19.98},
+		{"the book's full item, as the catalog says it, is accepted", "9.99",
+			item(map[string]any{"storeName": "Robo Parts", "productName": "Servo", "price": 9.99}), 9.99},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := s.in(t)
+			if o := s.getOrder(place(s, tc.payment, tc.item)); o["total"] != tc.total {
+				t.Errorf("order = %v, want total %v at the catalog's price", o, tc.total)
+			}
+		})
+	}
+
+	t.Run("a payment of less than the catalog's total gets the order rejected", func(t *testing.T) {
+		s := s.in(t)
+		o := s.awaitOrderStatus(place(s, "0.01", item(nil)), "rejected")
+		if o["total"] != 9.99 || !strings.Contains(o["reason"].(string), "amount mismatch") {
+			t.Errorf("order = %v, want total 9.99 rejected for the amount", o)
+		}
+	})
+
+	unknownProduct, unknownStore := uuid.NewString(), uuid.NewString()
+	for _, tc := range []struct {
+		name   string
+		item   map[string]any
+		detail []string
+	}{
+		{"a price of its own", item(map[string]any{"price": 0.01}), []string{"product " + servo, "costs 9.99, not 0.01"}},
+		{"a stale product name", item(map[string]any{"productName": "Old servo"}), []string{"product " + servo, `is called "Servo", not "Old servo"`}},
+		{"a stale store name", item(map[string]any{"storeName": "Robo Bits"}), []string{"store " + storeID, `is called "Robo Parts", not "Robo Bits"`}},
+		{"another store", item(map[string]any{"storeId": unknownStore}), []string{"product " + servo, "store " + unknownStore}},
+		{"an unknown product", item(map[string]any{"productId": unknownProduct}), []string{"product " + unknownProduct, "not on sale"}},
+		{"a removed product", item(map[string]any{"productId": gone}), []string{"product " + gone, "not on sale"}},
+	} {
+		t.Run("refused: "+tc.name, func(t *testing.T) {
+			s := s.in(t)
+			paymentID := pay(s, "0.01")
+			before := s.count("SELECT count(*) FROM orders.events")
+			status, out, hdr := s.do(http.MethodPost, "/api/ordering", mustJSON(t, map[string]any{
+				"customerId": customerID, "paymentId": paymentID, "items": []any{tc.item}}), nil)
+			detail, _ := out["detail"].(string)
+			if status != http.StatusUnprocessableEntity || !strings.HasPrefix(hdr.Get("Content-Type"), "application/problem+json") {
+				t.Fatalf("POST /api/ordering = %d %v, want a 422 problem", status, out)
+			}
+			for _, want := range tc.detail {
+				if !strings.Contains(detail, want) {
+					t.Errorf("detail = %q, want it to say %q", detail, want)
+				}
+			}
+			if after := s.count("SELECT count(*) FROM orders.events"); after != before {
+				t.Errorf("a refused order stored %d events", after-before)
+			}
+		})
+	}
+}
+
+// mustJSON returns v as JSON text.
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

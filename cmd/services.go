@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mallbots/mallbots/catalogcache"
 	"github.com/mallbots/mallbots/correlation"
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/events"
@@ -95,18 +96,28 @@ func wireBaskets(w wiring) service {
 		routes:    h.Routes,
 		openapi:   baskets.OpenAPI,
 		publishes: baskets.Publishes,
-		handlers: []messaging.Handler{
-			messaging.On(s, h.OnStoreCreated),
-			messaging.On(s, h.OnStoreRebranded),
-			messaging.On(s, h.OnProductAdded),
-			messaging.On(s, h.OnProductRebranded),
-			messaging.On(s, h.OnProductPriceIncreased),
-			messaging.On(s, h.OnProductPriceDecreased),
-			messaging.On(s, h.OnProductRemoved),
+		handlers: append(catalogConsumers(s, h.Consumers),
 			messaging.On(s, h.OnCustomerRegistered),
 			messaging.On(s, h.OnCustomerEnabled),
 			messaging.On(s, h.OnCustomerDisabled),
-		},
+			messaging.On(s, h.OnPaymentAuthorized),
+			messaging.On(s, h.OnPaymentConfirmed),
+			messaging.On(s, h.OnPaymentVoided),
+		),
+	}
+}
+
+// catalogConsumers lists the consumers that keep service's copy of the
+// stores' catalog, each on its own queue "<service>.On<Event>".
+func catalogConsumers(service string, c catalogcache.Consumers) []messaging.Handler {
+	return []messaging.Handler{
+		messaging.On(service, c.OnStoreCreated),
+		messaging.On(service, c.OnStoreRebranded),
+		messaging.On(service, c.OnProductAdded),
+		messaging.On(service, c.OnProductRebranded),
+		messaging.On(service, c.OnProductPriceIncreased),
+		messaging.On(service, c.OnProductPriceDecreased),
+		messaging.On(service, c.OnProductRemoved),
 	}
 }
 
@@ -192,19 +203,20 @@ func wireDepot(w wiring) service {
 func wireOrders(w wiring) service {
 	const s = orders.Service
 	outbox := messaging.NewOutbox(s)
-	h := orders.New(postgres.NewOrders(w.db, outbox), postgres.NewPublisher(w.db, outbox), correlation.NewID, w.logger)
+	h := orders.New(postgres.NewOrders(w.db, outbox), postgres.NewCatalogCache(w.db, s), postgres.NewPublisher(w.db, outbox),
+		correlation.NewID, w.logger)
 	return service{
 		name:      s,
 		routes:    h.Routes,
 		openapi:   orders.OpenAPI,
 		publishes: orders.Publishes,
-		handlers: []messaging.Handler{
+		handlers: append(catalogConsumers(s, h.Consumers),
 			messaging.On(s, h.OnBasketCheckedOut),
 			messaging.On(s, h.OnApproveOrder),
 			messaging.On(s, h.OnRejectOrder),
 			messaging.On(s, h.OnShoppingListCompleted),
 			messaging.On(s, h.OnInvoicePaid),
-		},
+		),
 	}
 }
 

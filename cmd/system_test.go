@@ -27,6 +27,14 @@ type system struct {
 	cfg     config.Config
 }
 
+// in returns s for subtest t: its helpers then fail t, not the test that
+// started s.
+func (s *system) in(t *testing.T) *system {
+	c := *s
+	c.t = t
+	return &c
+}
+
 // startSystem runs serve with the given services (all when none) and waits
 // until it answers /readyz.
 func startSystem(t *testing.T, services ...string) *system {
@@ -122,6 +130,28 @@ func (s *system) mustCreate(path, body string, header http.Header) string {
 	id, _ := out["id"].(string)
 	if id == "" {
 		s.t.Fatalf("POST %s returned no id: %v", path, out)
+	}
+	return id
+}
+
+// getEntity returns GET path's entity, the object under key.
+func (s *system) getEntity(path, key string) map[string]any {
+	s.t.Helper()
+	status, out, _ := s.do(http.MethodGet, path, "", nil)
+	if status != http.StatusOK {
+		s.t.Fatalf("GET %s = %d %v", path, status, out)
+	}
+	v, _ := out[key].(map[string]any)
+	return v
+}
+
+// openStore creates store name, takes it into bot shopping and returns its
+// ID.
+func (s *system) openStore(name string) string {
+	s.t.Helper()
+	id := s.mustCreate("/api/stores", `{"name":"`+name+`","location":"Level 1"}`, nil)
+	if status, out, _ := s.do(http.MethodPut, "/api/stores/"+id+"/participating", "", nil); status != http.StatusOK {
+		s.t.Fatalf("enable participation of store %s = %d %v", id, status, out)
 	}
 	return id
 }

@@ -84,7 +84,8 @@ func (r *Baskets) Add(ctx context.Context, b *basket.Basket, evs ...events.Event
 // Update changes basket id with fn under a row lock and publishes the events
 // fn returns, in one transaction; if fn fails nothing is saved or published.
 // The events carry the basket's flow as their correlation ID. ErrNotFound
-// when there is no such basket.
+// when there is no such basket; basket.ErrPaymentUsed when fn checked it out
+// with a payment another basket was checked out with.
 func (r *Baskets) Update(ctx context.Context, id string, fn func(*basket.Basket) ([]events.Event, error)) error {
 	return updateInFlow(ctx, r.db, r.outbox,
 		func(ctx context.Context, tx pgx.Tx) (*basket.Basket, string, error) {
@@ -100,6 +101,11 @@ func (r *Baskets) Update(ctx context.Context, id string, fn func(*basket.Basket)
 				SET payment_id = NULLIF($2, '')::uuid, status = $3, items = $4, version = $5, updated_at = now()
 				WHERE id = $1`,
 				b.ID(), b.PaymentID(), b.Status().String(), itemRows(b), b.Version())
+			if violates(err, "baskets_one_basket_per_payment") {
+				// Another basket checked out with the payment; two racing
+				// checkouts meet here, where the index makes one wait.
+				return fmt.Errorf("%w: payment %s pays for another basket's checkout already", basket.ErrPaymentUsed, b.PaymentID())
+			}
 			if err != nil {
 				return fmt.Errorf("save basket %s: %w", b.ID(), err)
 			}

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/basket"
 	"github.com/mallbots/mallbots/domain/catalog"
 	"github.com/mallbots/mallbots/events"
@@ -134,7 +136,8 @@ func TestBasketsUpdateSavesAndPublishes(t *testing.T) {
 			return []events.Event{events.BasketItemRemoved{BasketID: b.ID(), ProductID: syrup.ID, Quantity: 1}}, b.RemoveItem(syrup.ID, 1)
 		},
 		func(b *basket.Basket) ([]events.Event, error) {
-			return []events.Event{events.BasketCheckedOut{BasketID: b.ID(), PaymentID: paymentID}}, b.Checkout(paymentID)
+			return []events.Event{events.BasketCheckedOut{BasketID: b.ID(), PaymentID: paymentID}},
+				b.Checkout(catalog.Payment{ID: paymentID, CustomerID: b.CustomerID()})
 		},
 	}
 	want := basket.Rehydrate(b.ID(), b.CustomerID(), "", basket.StatusOpen, nil, 1)
@@ -255,6 +258,70 @@ func TestBasketsConcurrentUpdatesLoseNothing(t *testing.T) {
 	}
 	if rows := readOutbox(t, db, "baskets"); len(rows) != 1+n {
 		t.Errorf("outbox has %d rows, want %d", len(rows), 1+n)
+	}
+}
+
+// TestBasketsOnePaymentPaysForOneBasket races baskets to check out with one
+// payment: exactly one wins, and the others are refused with
+// basket.ErrPaymentUsed, unchanged and with nothing published.
+func TestBasketsOnePaymentPaysForOneBasket(t *testing.T) {
+	t.Parallel()
+	db, repo := newBaskets(t)
+	ctx := context.Background()
+	syrup := cachedProduct("Syrup", 499)
+	const n = 6
+	baskets := make([]*basket.Basket, n)
+	for i := range baskets {
+		b, err := basket.New(uuid.NewString(), catalog.Customer{ID: uuid.NewString(), Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.AddItem(syrup, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := repo.Add(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		baskets[i] = b
+	}
+	paymentID := uuid.NewString()
+	checkout := func(b *basket.Basket) error {
+		return repo.Update(ctx, b.ID(), func(b *basket.Basket) ([]events.Event, error) {
+			return []events.Event{events.BasketCheckedOut{BasketID: b.ID(), PaymentID: paymentID}},
+				b.Checkout(catalog.Payment{ID: paymentID, CustomerID: b.CustomerID()})
+		})
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, b := range baskets {
+		wg.Go(func() { errs[i] = checkout(b) })
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, basket.ErrPaymentUsed) && errors.Is(err, domain.ErrConflict):
+			assertBasket(t, repo, baskets[i])
+		default:
+			t.Errorf("checkout %d: err = %v, want nil or ErrPaymentUsed", i, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d baskets checked out with one payment, want 1", won)
+	}
+	if rows := readOutbox(t, db, "baskets"); len(rows) != 1 || rows[0].DestinationTopic != events.BasketCheckedOutName {
+		t.Errorf("outbox holds %d rows, want the winner's BasketCheckedOut alone", len(rows))
+	}
+	// A checkout long after the winner's commit is refused the same way.
+	late, err := basket.New(uuid.NewString(), catalog.Customer{ID: uuid.NewString(), Enabled: true})
+	if err == nil {
+		err = errors.Join(late.AddItem(syrup, 1), repo.Add(ctx, late))
+	}
+	requireNoError(t, err)
+	if err := checkout(late); !errors.Is(err, basket.ErrPaymentUsed) || !strings.Contains(err.Error(), "payment "+paymentID+" pays for another basket's checkout") {
+		t.Errorf("late checkout: err = %v, want ErrPaymentUsed naming the payment", err)
 	}
 }
 

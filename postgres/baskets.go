@@ -4,102 +4,31 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/mallbots/mallbots/domain/catalog"
 )
 
-// BasketsCache is the baskets service's local copy of the stores' catalog and
-// of its customers, in schema baskets, filled by consumers of the stores and
-// customers events.
+// BasketsCache is the baskets service's local copy of other services' data,
+// in schema baskets: the stores' catalog (the embedded CatalogCache), its
+// customers and the payment authorizations, filled by consumers of the
+// stores, customers and payments events.
 //
-// Every write runs through DB.Transact, so inside a consumer it joins the
-// transaction that records the message in the inbox: the effect and the
-// inbox row commit together. Writes are idempotent and order-independent:
-// each cached field keeps the version of the event that last set it and only
-// a newer version overwrites it, because the events arrive through one queue
-// per event type and a stale one can overtake a fresh one.
+// Like CatalogCache's, every write joins the transaction in ctx (a
+// consumer's, with its inbox row), is idempotent, and converges whatever
+// order the events arrive in.
 type BasketsCache struct {
+	*CatalogCache
 	db *DB
 }
 
 // NewBasketsCache returns the baskets service's cache.
-func NewBasketsCache(db *DB) *BasketsCache { return &BasketsCache{db: db} }
-
-// SetStoreName records that store id is called name as of version (from
-// StoreCreated and StoreRebranded alike, so either may arrive first). An
-// older or equal version changes nothing.
-func (c *BasketsCache) SetStoreName(ctx context.Context, id, name string, version int64) error {
-	return c.exec(ctx, fmt.Sprintf("cache store %s", id), `
-		INSERT INTO baskets.stores_cache AS s (id, name, name_version) VALUES ($1, $2, $3)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_version = excluded.name_version, updated_at = now()
-		WHERE s.name_version < excluded.name_version`,
-		id, name, version)
-}
-
-// AddProduct records product id of store storeID, with its name and price
-// (cents), both as of version. When the product is cached already (a
-// redelivery, or fresher events got there first) each field is set only
-// where its stored version is older. That holds for a removed product too,
-// so the cached row ends the same whatever order the events arrive in.
-func (c *BasketsCache) AddProduct(ctx context.Context, id, storeID, name string, price, version int64) error {
-	return c.exec(ctx, fmt.Sprintf("cache product %s", id), `
-		INSERT INTO baskets.products_cache AS p (id, store_id, name, name_version, price, price_version)
-		VALUES ($1, $2, $3, $5, $4, $5)
-		ON CONFLICT (id) DO UPDATE SET
-			name          = CASE WHEN p.name_version < excluded.name_version THEN excluded.name ELSE p.name END,
-			name_version  = GREATEST(p.name_version, excluded.name_version),
-			price         = CASE WHEN p.price_version < excluded.price_version THEN excluded.price ELSE p.price END,
-			price_version = GREATEST(p.price_version, excluded.price_version),
-			updated_at    = now()
-		WHERE p.name_version < excluded.name_version OR p.price_version < excluded.price_version`,
-		id, storeID, name, price, version)
-}
-
-// SetProductName records product id's name as of version. A stale event (the
-// stored name is as new or newer) changes nothing. An event about a removed
-// product is applied like any other: it happened before the removal, which
-// is final, so the row ends the same whatever the arrival order. When the
-// product is not cached yet, because this event overtook its ProductAdded,
-// the error wraps domain.ErrNotFound so the consumer retries until
-// ProductAdded lands.
-func (c *BasketsCache) SetProductName(ctx context.Context, id, name string, version int64) error {
-	return c.updateProduct(ctx, `
-		UPDATE baskets.products_cache SET name = $2, name_version = $3, updated_at = now()
-		WHERE id = $1 AND name_version < $3`,
-		id, name, version)
-}
-
-// SetProductPrice records product id's price (cents) as of version, from
-// ProductPriceIncreased and ProductPriceDecreased alike: both carry the new
-// absolute price. Stale events, removed products and missing products are
-// handled as in SetProductName.
-func (c *BasketsCache) SetProductPrice(ctx context.Context, id string, price, version int64) error {
-	return c.updateProduct(ctx, `
-		UPDATE baskets.products_cache SET price = $2, price_version = $3, updated_at = now()
-		WHERE id = $1 AND price_version < $3`,
-		id, price, version)
-}
-
-// RemoveProduct marks product id of store storeID removed as of version. The
-// row stays, so that a late event about the product finds it instead of
-// being retried as not arrived yet. Removal is final (the stores service
-// deletes the product), so when it overtakes ProductAdded it leaves a removed
-// placeholder row that the late ProductAdded then fills in.
-func (c *BasketsCache) RemoveProduct(ctx context.Context, id, storeID string, version int64) error {
-	return c.exec(ctx, fmt.Sprintf("remove product %s from the cache", id), `
-		INSERT INTO baskets.products_cache AS p
-			(id, store_id, name, name_version, price, price_version, removed, removed_version)
-		VALUES ($1, $2, '', 0, 0, 0, true, $3)
-		ON CONFLICT (id) DO UPDATE SET removed = true, removed_version = excluded.removed_version, updated_at = now()
-		WHERE p.removed_version < excluded.removed_version`,
-		id, storeID, version)
+func NewBasketsCache(db *DB) *BasketsCache {
+	return &BasketsCache{CatalogCache: NewCatalogCache(db, "baskets"), db: db}
 }
 
 // AddCustomer records customer id, enabled or not as of version. An older or
 // equal version changes nothing.
 func (c *BasketsCache) AddCustomer(ctx context.Context, id string, enabled bool, version int64) error {
-	return c.exec(ctx, fmt.Sprintf("cache customer %s", id), `
+	return c.db.upsert(ctx, fmt.Sprintf("cache customer %s", id), `
 		INSERT INTO baskets.customers_cache AS c (id, enabled, enabled_version) VALUES ($1, $2, $3)
 		ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, enabled_version = excluded.enabled_version, updated_at = now()
 		WHERE c.enabled_version < excluded.enabled_version`,
@@ -118,30 +47,6 @@ func (c *BasketsCache) SetCustomerEnabled(ctx context.Context, id string, enable
 	return err
 }
 
-// Store returns cached store id, or ErrNotFound.
-func (c *BasketsCache) Store(ctx context.Context, id string) (catalog.Store, error) {
-	s := catalog.Store{ID: id}
-	err := c.db.reader(ctx).QueryRow(ctx, "SELECT name FROM baskets.stores_cache WHERE id = $1", id).Scan(&s.Name)
-	if err != nil {
-		return catalog.Store{}, notFound(err, "cached store", id)
-	}
-	return s, nil
-}
-
-// Product returns cached product id with its store's name ("" while the store
-// is not cached yet), or ErrNotFound when it is unknown or removed.
-func (c *BasketsCache) Product(ctx context.Context, id string) (catalog.Product, error) {
-	p := catalog.Product{ID: id}
-	err := c.db.reader(ctx).QueryRow(ctx, `
-		SELECT p.store_id, COALESCE(s.name, ''), p.name, p.price
-		FROM baskets.products_cache p LEFT JOIN baskets.stores_cache s ON s.id = p.store_id
-		WHERE p.id = $1 AND NOT p.removed`, id).Scan(&p.StoreID, &p.StoreName, &p.Name, &p.Price)
-	if err != nil {
-		return catalog.Product{}, notFound(err, "cached product", id)
-	}
-	return p, nil
-}
-
 // Customer returns cached customer id, or ErrNotFound.
 func (c *BasketsCache) Customer(ctx context.Context, id string) (catalog.Customer, error) {
 	cu := catalog.Customer{ID: id}
@@ -152,21 +57,55 @@ func (c *BasketsCache) Customer(ctx context.Context, id string) (catalog.Custome
 	return cu, nil
 }
 
-// exec runs one upsert in the transaction in ctx, or in its own.
-func (c *BasketsCache) exec(ctx context.Context, what, sql string, args ...any) error {
-	return c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, sql, args...); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		return nil
-	})
+// The payment writes below need no versions: each sets one fact that, once
+// true, stays true (who authorized the payment, the one order it was
+// confirmed for, that it was voided), so each only fills a field still
+// empty, and any event may come first: a later one leaves a row that the
+// earlier one then fills in. The row ends the same in every arrival order,
+// and a redelivery changes nothing.
+
+// AddPayment records payment id, authorized by customer customerID (from
+// PaymentAuthorized).
+func (c *BasketsCache) AddPayment(ctx context.Context, id, customerID string) error {
+	return c.fillPayment(ctx, id, "customer_id", customerID)
 }
 
-// updateProduct runs a version-guarded UPDATE of one field of product id. No
-// row updated means a stale event (nil) or a product not cached yet
-// (ErrNotFound).
-func (c *BasketsCache) updateProduct(ctx context.Context, sql string, args ...any) error {
-	_, err := c.db.guardedUpdate(ctx, "baskets.products_cache", "id", sql,
-		"product %s is not in the baskets catalog cache yet", args...)
-	return err
+// SetPaymentOrder records that payment id was confirmed for order orderID
+// (from PaymentConfirmed). Payments confirms a payment for one order at most,
+// so the first order recorded is the only one.
+func (c *BasketsCache) SetPaymentOrder(ctx context.Context, id, orderID string) error {
+	return c.fillPayment(ctx, id, "order_id", orderID)
+}
+
+// fillPayment sets column of payment id to value unless it is set already,
+// caching the payment if need be.
+func (c *BasketsCache) fillPayment(ctx context.Context, id, column, value string) error {
+	return c.db.upsert(ctx, fmt.Sprintf("cache payment %s", id), `
+		INSERT INTO baskets.payments_cache AS p (id, `+column+`) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET `+column+` = excluded.`+column+`, updated_at = now()
+		WHERE p.`+column+` IS NULL`,
+		id, value)
+}
+
+// SetPaymentVoided records that payment id, confirmed for order orderID,
+// was voided (from PaymentVoided); a voided payment is never used again.
+func (c *BasketsCache) SetPaymentVoided(ctx context.Context, id, orderID string) error {
+	return c.db.upsert(ctx, fmt.Sprintf("cache payment %s", id), `
+		INSERT INTO baskets.payments_cache AS p (id, order_id, voided) VALUES ($1, $2, true)
+		ON CONFLICT (id) DO UPDATE SET voided = true, order_id = COALESCE(p.order_id, excluded.order_id), updated_at = now()
+		WHERE NOT p.voided OR p.order_id IS NULL`,
+		id, orderID)
+}
+
+// Payment returns cached payment id, or ErrNotFound when no event about it
+// has arrived.
+func (c *BasketsCache) Payment(ctx context.Context, id string) (catalog.Payment, error) {
+	p := catalog.Payment{ID: id}
+	err := c.db.reader(ctx).QueryRow(ctx, `
+		SELECT COALESCE(customer_id::text, ''), COALESCE(order_id::text, ''), voided
+		FROM baskets.payments_cache WHERE id = $1`, id).Scan(&p.CustomerID, &p.OrderID, &p.Voided)
+	if err != nil {
+		return catalog.Payment{}, notFound(err, "cached payment", id)
+	}
+	return p, nil
 }

@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -19,151 +18,6 @@ func newBasketsCache(t *testing.T) (*postgres.DB, *postgres.BasketsCache) {
 	t.Helper()
 	db, _ := testkit.Database(t)
 	return db, postgres.NewBasketsCache(db)
-}
-
-// productRow is a products_cache row, versions included, as stored.
-type productRow struct {
-	StoreID             string
-	Name                string
-	NameVersion         int64
-	Price, PriceVersion int64
-	Removed             bool
-	RemovedVersion      int64
-}
-
-func readProductRow(t *testing.T, db *postgres.DB, id string) productRow {
-	t.Helper()
-	var r productRow
-	err := db.Pool.QueryRow(context.Background(), `
-		SELECT store_id, name, name_version, price, price_version, removed, removed_version
-		FROM baskets.products_cache WHERE id = $1`, id).
-		Scan(&r.StoreID, &r.Name, &r.NameVersion, &r.Price, &r.PriceVersion, &r.Removed, &r.RemovedVersion)
-	if err != nil {
-		t.Fatalf("read cached product %s: %v", id, err)
-	}
-	return r
-}
-
-func requireNoError(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func requireNotFound(t *testing.T, err error, text string) {
-	t.Helper()
-	if !errors.Is(err, domain.ErrNotFound) {
-		t.Fatalf("err = %v, want it to wrap domain.ErrNotFound", err)
-	}
-	if !strings.Contains(err.Error(), text) {
-		t.Errorf("err = %q, want it to contain %q", err, text)
-	}
-}
-
-func TestBasketsCacheStoreNameIsVersioned(t *testing.T) {
-	t.Parallel()
-	_, cache := newBasketsCache(t)
-	ctx := context.Background()
-	id := uuid.NewString()
-
-	_, err := cache.Store(ctx, id)
-	requireNotFound(t, err, id)
-
-	// StoreRebranded v2 overtakes StoreCreated v1.
-	requireNoError(t, cache.SetStoreName(ctx, id, "Crêpes", 2))
-	requireNoError(t, cache.SetStoreName(ctx, id, "Waffles", 1))
-	s, err := cache.Store(ctx, id)
-	requireNoError(t, err)
-	if s != (catalog.Store{ID: id, Name: "Crêpes"}) {
-		t.Errorf("store = %+v, want the v2 name", s)
-	}
-	requireNoError(t, cache.SetStoreName(ctx, id, "Crêpes", 2)) // redelivery
-	if s, _ := cache.Store(ctx, id); s.Name != "Crêpes" {
-		t.Errorf("store name = %q after a redelivery, want Crêpes", s.Name)
-	}
-	requireNoError(t, cache.SetStoreName(ctx, id, "Pancakes", 3))
-	if s, _ := cache.Store(ctx, id); s.Name != "Pancakes" {
-		t.Errorf("store name = %q after v3, want Pancakes", s.Name)
-	}
-}
-
-func TestBasketsCacheProduct(t *testing.T) {
-	t.Parallel()
-	_, cache := newBasketsCache(t)
-	ctx := context.Background()
-	storeID, productID := uuid.NewString(), uuid.NewString()
-
-	requireNoError(t, cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1))
-	p, err := cache.Product(ctx, productID)
-	requireNoError(t, err)
-	if want := (catalog.Product{ID: productID, StoreID: storeID, Name: "Syrup", Price: 499}); p != want {
-		t.Errorf("product before its store is cached = %+v, want %+v", p, want)
-	}
-	requireNoError(t, cache.SetStoreName(ctx, storeID, "Waffles", 1))
-	p, err = cache.Product(ctx, productID)
-	requireNoError(t, err)
-	if want := (catalog.Product{ID: productID, StoreID: storeID, StoreName: "Waffles", Name: "Syrup", Price: 499}); p != want {
-		t.Errorf("product = %+v, want %+v", p, want)
-	}
-
-	_, err = cache.Product(ctx, uuid.NewString())
-	requireNotFound(t, err, "cached product")
-}
-
-func TestBasketsCacheProductEventsOutOfOrder(t *testing.T) {
-	t.Parallel()
-	db, cache := newBasketsCache(t)
-	ctx := context.Background()
-	storeID, productID := uuid.NewString(), uuid.NewString()
-
-	// ProductRebranded v2 before ProductAdded: not cached yet, retried.
-	err := cache.SetProductName(ctx, productID, "Golden syrup", 2)
-	requireNotFound(t, err, "product "+productID+" is not in the baskets catalog cache yet")
-	err = cache.SetProductPrice(ctx, productID, 599, 3)
-	requireNotFound(t, err, "product "+productID+" is not in the baskets catalog cache yet")
-
-	requireNoError(t, cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1))
-	// The retries land.
-	requireNoError(t, cache.SetProductName(ctx, productID, "Golden syrup", 2))
-	requireNoError(t, cache.SetProductPrice(ctx, productID, 599, 3))
-	// A stale ProductPriceDecreased v2 arrives after v3 was applied.
-	requireNoError(t, cache.SetProductPrice(ctx, productID, 449, 2))
-	// ProductAdded v1 is delivered again after v2 and v3.
-	requireNoError(t, cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1))
-	// ProductRebranded v4 lands, then the stale v2 is delivered again.
-	requireNoError(t, cache.SetProductName(ctx, productID, "Maple syrup", 4))
-	requireNoError(t, cache.SetProductName(ctx, productID, "Golden syrup", 2))
-
-	want := productRow{StoreID: storeID, Name: "Maple syrup", NameVersion: 4, Price: 599, PriceVersion: 3}
-	if got := readProductRow(t, db, productID); got != want {
-		t.Errorf("row = %+v, want %+v", got, want)
-	}
-}
-
-func TestBasketsCacheAddProductUpdatesOnlyOlderFields(t *testing.T) {
-	t.Parallel()
-	db, cache := newBasketsCache(t)
-	ctx := context.Background()
-	storeID, newerPrice, newerName := uuid.NewString(), uuid.NewString(), uuid.NewString()
-
-	requireNoError(t, cache.AddProduct(ctx, newerPrice, storeID, "Syrup", 499, 1))
-	requireNoError(t, cache.SetProductPrice(ctx, newerPrice, 599, 3))
-	requireNoError(t, cache.AddProduct(ctx, newerName, storeID, "Syrup", 499, 1))
-	requireNoError(t, cache.SetProductName(ctx, newerName, "Maple syrup", 3))
-	// A product snapshot at v2 sets each field whose stored version is older
-	// and keeps the newer one, version included.
-	requireNoError(t, cache.AddProduct(ctx, newerPrice, storeID, "Golden syrup", 549, 2))
-	requireNoError(t, cache.AddProduct(ctx, newerName, storeID, "Golden syrup", 549, 2))
-
-	for id, want := range map[string]productRow{
-		newerPrice: {StoreID: storeID, Name: "Golden syrup", NameVersion: 2, Price: 599, PriceVersion: 3},
-		newerName:  {StoreID: storeID, Name: "Maple syrup", NameVersion: 3, Price: 549, PriceVersion: 2},
-	} {
-		if got := readProductRow(t, db, id); got != want {
-			t.Errorf("row = %+v, want %+v", got, want)
-		}
-	}
 }
 
 func TestBasketsCacheIsIdempotent(t *testing.T) {
@@ -190,7 +44,7 @@ func TestBasketsCacheIsIdempotent(t *testing.T) {
 		requireNoError(t, err)
 		c, err := cache.Customer(ctx, customerID)
 		requireNoError(t, err)
-		return state{readProductRow(t, db, productID), s, c}
+		return state{catalogCache{cache.CatalogCache, db, "baskets"}.readProductRow(t, productID), s, c}
 	}
 	for _, f := range apply {
 		requireNoError(t, f())
@@ -204,59 +58,6 @@ func TestBasketsCacheIsIdempotent(t *testing.T) {
 	}
 	if first.customer.Enabled || first.product.Price != 599 || first.product.Name != "Golden syrup" {
 		t.Errorf("state = %+v, want the latest values", first)
-	}
-}
-
-func TestBasketsCacheRemovedProduct(t *testing.T) {
-	t.Parallel()
-	db, cache := newBasketsCache(t)
-	ctx := context.Background()
-	storeID, productID := uuid.NewString(), uuid.NewString()
-
-	requireNoError(t, cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1))
-	requireNoError(t, cache.SetProductPrice(ctx, productID, 599, 3))
-	requireNoError(t, cache.RemoveProduct(ctx, productID, storeID, 5))
-	_, err := cache.Product(ctx, productID)
-	requireNotFound(t, err, "cached product "+productID)
-
-	removed := productRow{StoreID: storeID, Name: "Syrup", NameVersion: 1, Price: 599, PriceVersion: 3, Removed: true, RemovedVersion: 5}
-	if got := readProductRow(t, db, productID); got != removed {
-		t.Fatalf("row = %+v, want %+v", got, removed)
-	}
-	// Late events about the removed product are acknowledged, never retried
-	// as missing. Those from before the removal fill in what the product
-	// was, as they would have in order; stale ones change nothing.
-	requireNoError(t, cache.SetProductPrice(ctx, productID, 649, 4))
-	requireNoError(t, cache.SetProductName(ctx, productID, "Golden syrup", 2))
-	requireNoError(t, cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1))
-	requireNoError(t, cache.RemoveProduct(ctx, productID, storeID, 5))
-	requireNoError(t, cache.RemoveProduct(ctx, productID, storeID, 4))
-	removed.Name, removed.NameVersion, removed.Price, removed.PriceVersion = "Golden syrup", 2, 649, 4
-	if got := readProductRow(t, db, productID); got != removed {
-		t.Errorf("row after late events = %+v, want %+v", got, removed)
-	}
-	if _, err := cache.Product(ctx, productID); !errors.Is(err, domain.ErrNotFound) {
-		t.Errorf("Product after late events: err = %v, want ErrNotFound", err)
-	}
-}
-
-func TestBasketsCacheRemovalOvertakingProductAdded(t *testing.T) {
-	t.Parallel()
-	db, cache := newBasketsCache(t)
-	ctx := context.Background()
-	storeID, productID := uuid.NewString(), uuid.NewString()
-
-	requireNoError(t, cache.RemoveProduct(ctx, productID, storeID, 2))
-	requireNoError(t, cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1))
-	requireNoError(t, cache.SetProductPrice(ctx, productID, 599, 1))
-	if _, err := cache.Product(ctx, productID); !errors.Is(err, domain.ErrNotFound) {
-		t.Errorf("Product: err = %v, want ErrNotFound", err)
-	}
-	// The removal leaves a placeholder that the late ProductAdded fills in:
-	// the very row the events leave when they arrive in order.
-	want := productRow{StoreID: storeID, Name: "Syrup", NameVersion: 1, Price: 499, PriceVersion: 1, Removed: true, RemovedVersion: 2}
-	if got := readProductRow(t, db, productID); got != want {
-		t.Errorf("row = %+v, want %+v", got, want)
 	}
 }
 
@@ -293,7 +94,7 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 	t.Parallel()
 	db, cache := newBasketsCache(t)
 	ctx := context.Background()
-	storeID, productID, customerID := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	storeID, productID, customerID, paymentID := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
 	requireNoError(t, cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1))
 
 	// As in a consumer: the router's transaction holds the inbox row; when
@@ -304,6 +105,7 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 			cache.SetStoreName(ctx, storeID, "Waffles", 1),
 			cache.SetProductPrice(ctx, productID, 599, 2),
 			cache.AddCustomer(ctx, customerID, true, 1),
+			cache.AddPayment(ctx, paymentID, customerID),
 			boom)
 	})
 	if !errors.Is(err, boom) || err.Error() != boom.Error() {
@@ -315,7 +117,10 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 	if _, err := cache.Customer(ctx, customerID); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("customer cached despite the rollback (err = %v)", err)
 	}
-	if got := readProductRow(t, db, productID); got.Price != 499 || got.PriceVersion != 1 {
+	if _, err := cache.Payment(ctx, paymentID); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("payment cached despite the rollback (err = %v)", err)
+	}
+	if got := (catalogCache{cache.CatalogCache, db, "baskets"}).readProductRow(t, productID); got.Price != 499 || got.PriceVersion != 1 {
 		t.Errorf("price changed despite the rollback: %+v", got)
 	}
 
@@ -333,32 +138,52 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 	}
 }
 
-// TestBasketsCacheUpdateRacingTheCreationIsNeverLost races ProductRebranded
-// against the ProductAdded it depends on, the way two queues deliver them.
-// Whatever the interleaving, the rebrand is either applied or refused as not
-// cached yet (and retried, as the consumer does); it is never acknowledged
-// as stale while the product it renames commits beside it.
-func TestBasketsCacheUpdateRacingTheCreationIsNeverLost(t *testing.T) {
+// TestBasketsCachePaymentEventsInAnyOrder delivers a payment's events in
+// every order, each twice (a redelivery, or the same event re-sent): the
+// cached payment ends the same every time.
+func TestBasketsCachePaymentEventsInAnyOrder(t *testing.T) {
 	t.Parallel()
-	db, cache := newBasketsCache(t)
+	_, cache := newBasketsCache(t)
 	ctx := context.Background()
-	storeID := uuid.NewString()
-	for range 300 {
-		productID := uuid.NewString()
-		added := make(chan error, 1)
-		go func() { added <- cache.AddProduct(ctx, productID, storeID, "Syrup", 499, 1) }()
-		for {
-			err := cache.SetProductName(ctx, productID, "Golden syrup", 2)
-			if err == nil {
-				break
+	customerID, orderID := uuid.NewString(), uuid.NewString()
+
+	_, err := cache.Payment(ctx, uuid.NewString())
+	requireNotFound(t, err, "cached payment")
+
+	type event func(id string) error
+	var (
+		authorized event = func(id string) error { return cache.AddPayment(ctx, id, customerID) }
+		confirmed  event = func(id string) error { return cache.SetPaymentOrder(ctx, id, orderID) }
+		voided     event = func(id string) error { return cache.SetPaymentVoided(ctx, id, orderID) }
+	)
+	for _, tc := range []struct {
+		name   string
+		events []event
+		want   catalog.Payment // ID filled in per case
+	}{
+		{"authorized", []event{authorized}, catalog.Payment{CustomerID: customerID}},
+		{"authorized, confirmed", []event{authorized, confirmed}, catalog.Payment{CustomerID: customerID, OrderID: orderID}},
+		{"confirmed, authorized", []event{confirmed, authorized}, catalog.Payment{CustomerID: customerID, OrderID: orderID}},
+		{"confirmed alone", []event{confirmed}, catalog.Payment{OrderID: orderID}},
+		{"authorized, confirmed, voided", []event{authorized, confirmed, voided}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"authorized, voided, confirmed", []event{authorized, voided, confirmed}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"confirmed, authorized, voided", []event{confirmed, authorized, voided}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"confirmed, voided, authorized", []event{confirmed, voided, authorized}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"voided, authorized, confirmed", []event{voided, authorized, confirmed}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+		{"voided, confirmed, authorized", []event{voided, confirmed, authorized}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := uuid.NewString()
+			for _, e := range tc.events {
+				requireNoError(t, e(id))
+				requireNoError(t, e(id)) // delivered again
 			}
-			if !errors.Is(err, domain.ErrNotFound) {
-				t.Fatal(err)
+			tc.want.ID = id
+			got, err := cache.Payment(ctx, id)
+			requireNoError(t, err)
+			if got != tc.want {
+				t.Errorf("payment = %+v, want %+v", got, tc.want)
 			}
-		}
-		requireNoError(t, <-added)
-		if got := readProductRow(t, db, productID); got.Name != "Golden syrup" || got.NameVersion != 2 {
-			t.Fatalf("after the race the row is %+v: the rebrand was lost", got)
-		}
+		})
 	}
 }

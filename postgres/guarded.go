@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/mallbots/mallbots/domain"
 )
 
@@ -34,4 +36,16 @@ func (db *DB) guardedUpdate(ctx context.Context, table, key, update, missing str
 		return false, fmt.Errorf("%w: "+missing, domain.ErrNotFound, args[0])
 	}
 	return changed, nil
+}
+
+// upsert runs one idempotent cache write (an INSERT … ON CONFLICT guarded by
+// versions) in the transaction in ctx, or in its own; what says what it was
+// doing, for the error.
+func (db *DB) upsert(ctx context.Context, what, sql string, args ...any) error {
+	return db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, sql, args...); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	})
 }

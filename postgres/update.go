@@ -105,6 +105,13 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
+// violates reports whether err is a violation of the named constraint or
+// unique index.
+func violates(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.ConstraintName == constraint
+}
+
 // isForeignKeyViolation reports a missing referenced row (SQLSTATE 23503).
 func isForeignKeyViolation(err error) bool {
 	var pgErr *pgconn.PgError

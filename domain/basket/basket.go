@@ -63,6 +63,13 @@ var (
 	// ErrEmpty (kind domain.ErrInvalid): a basket without items was checked
 	// out.
 	ErrEmpty = fmt.Errorf("%w: basket is empty", domain.ErrInvalid)
+	// ErrPaymentOfAnotherCustomer (kind domain.ErrInvalid): the payment named
+	// at checkout was authorized by another customer than the basket's.
+	ErrPaymentOfAnotherCustomer = fmt.Errorf("%w: a basket is paid with its own customer's payment", domain.ErrInvalid)
+	// ErrPaymentUsed (kind domain.ErrConflict): the payment named at checkout
+	// already pays for another basket or order, or was voided; a payment
+	// authorization pays for one checkout.
+	ErrPaymentUsed = fmt.Errorf("%w: payment is already used", domain.ErrConflict)
 	// ErrNotOpen (kind domain.ErrConflict): a checked-out or canceled basket
 	// was changed.
 	ErrNotOpen = fmt.Errorf("%w: basket is not open", domain.ErrConflict)
@@ -274,12 +281,17 @@ func (b *Basket) Cancel() error {
 	return nil
 }
 
-// Checkout closes the open basket, to be paid with payment authorization
-// paymentID (trimmed; blank is ErrPaymentIDRequired). A basket that is not
-// open refuses with ErrNotOpen (domain.ErrConflict), an empty one with
-// ErrEmpty (domain.ErrInvalid). On error the basket is unchanged.
-func (b *Basket) Checkout(paymentID string) error {
-	paymentID = strings.TrimSpace(paymentID)
+// Checkout closes the open basket, to be paid with payment authorization p,
+// as the catalog cache holds it. A basket that is not open refuses with
+// ErrNotOpen (domain.ErrConflict), an empty one with ErrEmpty
+// (domain.ErrInvalid). The payment needs an ID (ErrPaymentIDRequired), must
+// have been authorized by the basket's customer when the cache knows who
+// did (ErrPaymentOfAnotherCustomer, domain.ErrInvalid) and must still be
+// unused: confirmed for an order or voided is ErrPaymentUsed
+// (domain.ErrConflict). Whether it covers the total is the order saga's
+// check. On error the basket is unchanged.
+func (b *Basket) Checkout(p catalog.Payment) error {
+	paymentID := strings.TrimSpace(p.ID)
 	if paymentID == "" {
 		return ErrPaymentIDRequired
 	}
@@ -288,6 +300,14 @@ func (b *Basket) Checkout(paymentID string) error {
 	}
 	if len(b.items) == 0 {
 		return fmt.Errorf("%w: cannot check out basket %s", ErrEmpty, b.id)
+	}
+	switch {
+	case p.CustomerID != "" && p.CustomerID != b.customerID:
+		return fmt.Errorf("%w: payment %s was authorized by another customer", ErrPaymentOfAnotherCustomer, paymentID)
+	case p.Voided:
+		return fmt.Errorf("%w: payment %s was voided", ErrPaymentUsed, paymentID)
+	case p.OrderID != "":
+		return fmt.Errorf("%w: payment %s was confirmed for order %s", ErrPaymentUsed, paymentID, p.OrderID)
 	}
 	b.paymentID = paymentID
 	b.status = StatusCheckedOut

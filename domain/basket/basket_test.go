@@ -267,7 +267,7 @@ func TestAddThenRemoveEverything(t *testing.T) {
 	assertState(t, b, []basket.Item{line(syrup, 1)}, 4)
 	domaintest.AssertErr(t, b.RemoveItem("p1", 1), nil, nil)
 	assertState(t, b, nil, 5)
-	domaintest.AssertErr(t, b.Checkout("pay1"), basket.ErrEmpty, domain.ErrInvalid)
+	domaintest.AssertErr(t, b.Checkout(catalog.Payment{ID: "pay1", CustomerID: "c1"}), basket.ErrEmpty, domain.ErrInvalid)
 }
 
 func TestCancel(t *testing.T) {
@@ -301,34 +301,56 @@ func TestCancel(t *testing.T) {
 }
 
 func TestCheckout(t *testing.T) {
+	// pay is an unused payment of the basket's customer, c1.
+	pay := func(id string) catalog.Payment { return catalog.Payment{ID: id, CustomerID: "c1"} }
 	tests := []struct {
 		name              string
 		basket            *basket.Basket
-		paymentID         string
+		payment           catalog.Payment
 		wantErr, wantKind error
 		wantText          string
 		wantStatus        basket.Status
 		wantPaymentID     string
 	}{
-		{name: "open with items", basket: stored(basket.StatusOpen, line(syrup, 2)), paymentID: " pay2 ",
+		{name: "open with items", basket: stored(basket.StatusOpen, line(syrup, 2)), payment: pay(" pay2 "),
 			wantStatus: basket.StatusCheckedOut, wantPaymentID: "pay2"},
-		{name: "empty", basket: stored(basket.StatusOpen), paymentID: "pay2",
+		{name: "empty", basket: stored(basket.StatusOpen), payment: pay("pay2"),
 			wantErr: basket.ErrEmpty, wantKind: domain.ErrInvalid, wantText: "basket is empty: cannot check out basket b1",
 			wantStatus: basket.StatusOpen},
-		{name: "blank payment id", basket: stored(basket.StatusOpen, line(syrup, 2)), paymentID: "  ",
+		{name: "blank payment id", basket: stored(basket.StatusOpen, line(syrup, 2)), payment: pay("  "),
 			wantErr: basket.ErrPaymentIDRequired, wantKind: domain.ErrInvalid, wantStatus: basket.StatusOpen},
-		{name: "checked out twice", basket: stored(basket.StatusCheckedOut, line(syrup, 2)), paymentID: "pay2",
+		{name: "another customer's payment", basket: stored(basket.StatusOpen, line(syrup, 2)),
+			payment: catalog.Payment{ID: "pay2", CustomerID: "c2"},
+			wantErr: basket.ErrPaymentOfAnotherCustomer, wantKind: domain.ErrInvalid,
+			wantText: "payment pay2 was authorized by another customer", wantStatus: basket.StatusOpen},
+		{name: "a payment confirmed for an order", basket: stored(basket.StatusOpen, line(syrup, 2)),
+			payment: catalog.Payment{ID: "pay2", CustomerID: "c1", OrderID: "o1"},
+			wantErr: basket.ErrPaymentUsed, wantKind: domain.ErrConflict,
+			wantText: "payment is already used: payment pay2 was confirmed for order o1", wantStatus: basket.StatusOpen},
+		{name: "a voided payment", basket: stored(basket.StatusOpen, line(syrup, 2)),
+			payment: catalog.Payment{ID: "pay2", CustomerID: "c1", OrderID: "o1", Voided: true},
+			wantErr: basket.ErrPaymentUsed, wantKind: domain.ErrConflict, wantText: "payment pay2 was voided", wantStatus: basket.StatusOpen},
+		{name: "a used payment only later events told of", basket: stored(basket.StatusOpen, line(syrup, 2)),
+			payment: catalog.Payment{ID: "pay2", OrderID: "o1"},
+			wantErr: basket.ErrPaymentUsed, wantKind: domain.ErrConflict, wantStatus: basket.StatusOpen},
+		{name: "another customer's used payment: whose it is comes first", basket: stored(basket.StatusOpen, line(syrup, 2)),
+			payment: catalog.Payment{ID: "pay2", CustomerID: "c2", OrderID: "o1"},
+			wantErr: basket.ErrPaymentOfAnotherCustomer, wantKind: domain.ErrInvalid, wantStatus: basket.StatusOpen},
+		{name: "checked out twice", basket: stored(basket.StatusCheckedOut, line(syrup, 2)), payment: pay("pay2"),
 			wantErr: basket.ErrNotOpen, wantKind: domain.ErrConflict, wantText: "basket b1 is checked_out",
 			wantStatus: basket.StatusCheckedOut, wantPaymentID: "pay1"},
-		{name: "canceled", basket: stored(basket.StatusCanceled, line(syrup, 2)), paymentID: "pay2",
+		{name: "canceled", basket: stored(basket.StatusCanceled, line(syrup, 2)), payment: pay("pay2"),
 			wantErr: basket.ErrNotOpen, wantKind: domain.ErrConflict, wantStatus: basket.StatusCanceled},
-		{name: "canceled and empty is a conflict first", basket: stored(basket.StatusCanceled), paymentID: "pay2",
+		{name: "canceled and empty is a conflict first", basket: stored(basket.StatusCanceled), payment: pay("pay2"),
 			wantErr: basket.ErrNotOpen, wantKind: domain.ErrConflict, wantStatus: basket.StatusCanceled},
+		{name: "empty comes before the payment", basket: stored(basket.StatusOpen),
+			payment: catalog.Payment{ID: "pay2", CustomerID: "c2", Voided: true},
+			wantErr: basket.ErrEmpty, wantKind: domain.ErrInvalid, wantStatus: basket.StatusOpen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			items := tt.basket.Items()
-			err := tt.basket.Checkout(tt.paymentID)
+			err := tt.basket.Checkout(tt.payment)
 			domaintest.AssertErr(t, err, tt.wantErr, tt.wantKind)
 			if err != nil && !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %q does not say %q", err, tt.wantText)

@@ -37,6 +37,14 @@ var (
 	// ErrInvoiceIDRequired (kind domain.ErrInvalid): readying or completing
 	// names no invoice.
 	ErrInvoiceIDRequired = fmt.Errorf("%w: order invoice id is required", domain.ErrInvalid)
+	// ErrNotAsInCatalog (kind domain.ErrInvalid): an order line names a
+	// product with another store, name or price than the catalog's: the
+	// client showed its customer something the mall does not sell. The error
+	// names the item, the product or store, and both values.
+	ErrNotAsInCatalog = fmt.Errorf("%w: order item differs from the catalog", domain.ErrInvalid)
+	// ErrStoreUnknown (kind domain.ErrInvalid): the product's store has not
+	// reached the orders service yet, so the item would have no store name.
+	ErrStoreUnknown = fmt.Errorf("%w: order item's store must be known to orders", domain.ErrInvalid)
 
 	// ErrNotPending (kind domain.ErrConflict): only a pending order can be
 	// approved or rejected.

@@ -72,7 +72,7 @@ func NewInvoice(id, orderID, paymentID string, amount int64) (*Invoice, error) {
 		}
 	}
 	if amount <= 0 {
-		return nil, fmt.Errorf("%w: invoice amount %s", ErrAmountNotPositive, formatCents(amount))
+		return nil, fmt.Errorf("%w: invoice amount %s", ErrAmountNotPositive, domain.FormatCents(amount))
 	}
 	return &Invoice{id: id, orderID: orderID, paymentID: paymentID, amount: amount, status: InvoicePending, version: 1}, nil
 }
@@ -113,7 +113,7 @@ func (i *Invoice) Pay(amount int64) error {
 	case i.status == InvoiceCanceled:
 		return fmt.Errorf("%w: invoice %s", ErrInvoiceCanceled, i.id)
 	case amount != i.amount:
-		return fmt.Errorf("%w: paid %s, invoice %s is for %s", ErrAmountMismatch, formatCents(amount), i.id, formatCents(i.amount))
+		return fmt.Errorf("%w: paid %s, invoice %s is for %s", ErrAmountMismatch, domain.FormatCents(amount), i.id, domain.FormatCents(i.amount))
 	}
 	i.status = InvoicePaid
 	i.version++

@@ -87,7 +87,7 @@ func New(id, customerID string, amount int64) (*Payment, error) {
 		return nil, err
 	}
 	if amount <= 0 {
-		return nil, fmt.Errorf("%w: payment amount %s", ErrAmountNotPositive, formatCents(amount))
+		return nil, fmt.Errorf("%w: payment amount %s", ErrAmountNotPositive, domain.FormatCents(amount))
 	}
 	return &Payment{id: id, customerID: customerID, amount: amount, status: StatusAuthorized, version: 1}, nil
 }
@@ -139,7 +139,7 @@ func (p *Payment) Confirm(orderID, customerID string, amount int64) (bool, error
 	case customerID != p.customerID:
 		return false, fmt.Errorf("%w: payment %s was authorized by customer %s, not %s", ErrWrongCustomer, p.id, p.customerID, customerID)
 	case amount != p.amount:
-		return false, fmt.Errorf("%w: order total %s does not match the authorized %s", ErrAmountMismatch, formatCents(amount), formatCents(p.amount))
+		return false, fmt.Errorf("%w: order total %s does not match the authorized %s", ErrAmountMismatch, domain.FormatCents(amount), domain.FormatCents(p.amount))
 	case p.status == StatusConfirmed:
 		return false, nil
 	}
@@ -203,14 +203,4 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
-}
-
-// formatCents writes cents as a decimal amount, e.g. 1234 as "12.34".
-func formatCents(cents int64) string {
-	sign, abs := "", uint64(cents)
-	if cents < 0 {
-		// Negating in uint64 also handles math.MinInt64.
-		sign, abs = "-", -abs
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, abs/100, abs%100)
 }

@@ -38,7 +38,7 @@ var (
 	ErrPriceNotPositive = fmt.Errorf("%w: product price must be greater than zero", domain.ErrInvalid)
 	// ErrPriceTooHigh (kind domain.ErrInvalid): a product price is, or would
 	// become, greater than MaxPrice.
-	ErrPriceTooHigh = fmt.Errorf("%w: product price must not exceed %s", domain.ErrInvalid, formatCents(MaxPrice))
+	ErrPriceTooHigh = fmt.Errorf("%w: product price must not exceed %s", domain.ErrInvalid, domain.FormatCents(MaxPrice))
 	// ErrPriceChangeNotPositive (kind domain.ErrInvalid): a price increase or
 	// decrease was given a zero or negative delta.
 	ErrPriceChangeNotPositive = fmt.Errorf("%w: product price change must be greater than zero", domain.ErrInvalid)
@@ -82,10 +82,10 @@ func NewProduct(id, storeID, name, description, sku string, price int64) (*Produ
 		return nil, err
 	}
 	if price <= 0 {
-		return nil, fmt.Errorf("%w: got %s", ErrPriceNotPositive, formatCents(price))
+		return nil, fmt.Errorf("%w: got %s", ErrPriceNotPositive, domain.FormatCents(price))
 	}
 	if price > MaxPrice {
-		return nil, fmt.Errorf("%w: got %s", ErrPriceTooHigh, formatCents(price))
+		return nil, fmt.Errorf("%w: got %s", ErrPriceTooHigh, domain.FormatCents(price))
 	}
 	return &Product{id: id, storeID: storeID, name: name, description: description, sku: sku, price: price, version: 1}, nil
 }
@@ -139,12 +139,12 @@ func (p *Product) Rebrand(name, description string) error {
 // unchanged.
 func (p *Product) IncreasePrice(delta int64) error {
 	if delta <= 0 {
-		return fmt.Errorf("%w: got %s", ErrPriceChangeNotPositive, formatCents(delta))
+		return fmt.Errorf("%w: got %s", ErrPriceChangeNotPositive, domain.FormatCents(delta))
 	}
 	// Compared as a difference so that a huge delta cannot overflow int64.
 	if delta > MaxPrice-p.price {
 		return fmt.Errorf("%w: increasing price %s by %s would exceed it",
-			ErrPriceTooHigh, formatCents(p.price), formatCents(delta))
+			ErrPriceTooHigh, domain.FormatCents(p.price), domain.FormatCents(delta))
 	}
 	p.price += delta
 	p.version++
@@ -157,11 +157,11 @@ func (p *Product) IncreasePrice(delta int64) error {
 // error the price is unchanged.
 func (p *Product) DecreasePrice(delta int64) error {
 	if delta <= 0 {
-		return fmt.Errorf("%w: got %s", ErrPriceChangeNotPositive, formatCents(delta))
+		return fmt.Errorf("%w: got %s", ErrPriceChangeNotPositive, domain.FormatCents(delta))
 	}
 	if delta >= p.price {
 		return fmt.Errorf("%w: decreasing price %s by %s would make it zero or negative",
-			ErrPriceNotPositive, formatCents(p.price), formatCents(delta))
+			ErrPriceNotPositive, domain.FormatCents(p.price), domain.FormatCents(delta))
 	}
 	p.price -= delta
 	p.version++
@@ -179,14 +179,4 @@ func checkProductText(name, description string) (string, string, error) {
 		return "", "", err
 	}
 	return name, description, nil
-}
-
-// formatCents renders cents as a decimal amount with two places, e.g. -1.05.
-func formatCents(cents int64) string {
-	sign, abs := "", uint64(cents)
-	if cents < 0 {
-		// Negating in uint64 also handles math.MinInt64.
-		sign, abs = "-", -abs
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, abs/100, abs%100)
 }

@@ -1,15 +1,17 @@
 // Package baskets is the baskets service: customers fill a basket from
-// several stores and check it out. Prices, product and store names and
-// whether a customer may shop come from the service's local caches of the
-// stores' catalog and of the customers, kept by consumers of those services'
-// events (event-carried state transfer: baskets never calls another
-// service). Every basket change is published as an event through the
-// service's outbox.
+// several stores and check it out. Prices, product and store names, whether
+// a customer may shop and what a payment authorization may still pay for
+// come from the service's local caches of the stores' catalog, of the
+// customers and of the payments, kept by consumers of those services' events
+// (event-carried state transfer: baskets never calls another service).
+// Every basket change is published as an event through the service's
+// outbox.
 package baskets
 
 import (
 	"context"
 
+	"github.com/mallbots/mallbots/catalogcache"
 	"github.com/mallbots/mallbots/domain/basket"
 	"github.com/mallbots/mallbots/domain/catalog"
 	"github.com/mallbots/mallbots/events"
@@ -33,30 +35,34 @@ type repository interface {
 }
 
 // cacheRepository keeps the baskets service's copies of other services' data
-// (postgres.BasketsCache). Every write is idempotent and version-guarded:
-// an event older than what is stored changes nothing and succeeds. Writes
-// join the transaction in ctx, which the consumer router opens with the
-// inbox row.
+// (postgres.BasketsCache): the stores' catalog, the customers and the
+// payments. Every write is idempotent and converges whatever order the
+// events arrive in: an event older than what is stored changes nothing and
+// succeeds. Writes join the transaction in ctx, which the consumer router
+// opens with the inbox row.
 type cacheRepository interface {
-	SetStoreName(ctx context.Context, id, name string, version int64) error
-	AddProduct(ctx context.Context, id, storeID, name string, price, version int64) error
-	SetProductName(ctx context.Context, id, name string, version int64) error
-	SetProductPrice(ctx context.Context, id string, price, version int64) error
-	RemoveProduct(ctx context.Context, id, storeID string, version int64) error
+	catalogcache.Cache
 	AddCustomer(ctx context.Context, id string, enabled bool, version int64) error
 	SetCustomerEnabled(ctx context.Context, id string, enabled bool, version int64) error
+	AddPayment(ctx context.Context, id, customerID string) error
+	SetPaymentOrder(ctx context.Context, id, orderID string) error
+	SetPaymentVoided(ctx context.Context, id, orderID string) error
 }
 
 // catalogReader reads the same caches for the use cases (postgres.BasketsCache
-// again). Both return an error wrapping domain.ErrNotFound for an entity the
-// cache does not hold; Product also for a removed product.
+// again). Each returns an error wrapping domain.ErrNotFound for an entity
+// the cache does not hold; Product also for a removed product.
 type catalogReader interface {
 	Product(ctx context.Context, id string) (catalog.Product, error)
 	Customer(ctx context.Context, id string) (catalog.Customer, error)
+	Payment(ctx context.Context, id string) (catalog.Payment, error)
 }
 
 // Handlers holds the baskets service's use cases, consumers and transports.
 type Handlers struct {
+	// Consumers keeps the catalog cache: OnStoreCreated, OnProductAdded and
+	// the other stores events, the same consumers the orders service runs.
+	catalogcache.Consumers
 	repo    repository
 	cache   cacheRepository
 	catalog catalogReader
@@ -67,5 +73,5 @@ type Handlers struct {
 // (written by the consumers, read by the use cases: usually one value for
 // both) and newID, which makes basket IDs.
 func New(repo repository, cache cacheRepository, catalog catalogReader, newID func() string) *Handlers {
-	return &Handlers{repo: repo, cache: cache, catalog: catalog, newID: newID}
+	return &Handlers{Consumers: catalogcache.New(cache), repo: repo, cache: cache, catalog: catalog, newID: newID}
 }

@@ -19,6 +19,11 @@ var (
 	// in the baskets service's catalog cache: unknown, not arrived yet, or
 	// removed from its store.
 	ErrUnknownProduct = fmt.Errorf("%w: only products on sale can be added to a basket", domain.ErrInvalid)
+	// ErrUnknownPayment (kind domain.ErrInvalid): the payment named at
+	// checkout is not in the baskets service's payment cache: never
+	// authorized, or authorized so recently that the event has not arrived
+	// yet.
+	ErrUnknownPayment = fmt.Errorf("%w: a basket is checked out with a payment known to baskets", domain.ErrInvalid)
 )
 
 // StartBasket opens an empty basket for customer customerID (a UUID, else
@@ -106,17 +111,34 @@ func (h *Handlers) CancelBasket(ctx context.Context, id string) error {
 
 // CheckoutBasket closes open basket id, to be paid with payment
 // authorization paymentID (a UUID, else domain.ErrInvalid), and publishes
-// BasketCheckedOut with every line in full. An empty basket is
-// basket.ErrEmpty (domain.ErrInvalid), one that is not open basket.ErrNotOpen
-// (domain.ErrConflict), an unknown one domain.ErrNotFound. Whether the
-// payment exists and covers the total is for the order saga to find out.
+// BasketCheckedOut with every line in full. The payment must be in the
+// payment cache (ErrUnknownPayment), and the rules of
+// basket.Basket.Checkout apply: an empty basket is basket.ErrEmpty, another
+// customer's payment basket.ErrPaymentOfAnotherCustomer (both
+// domain.ErrInvalid); a basket that is not open is basket.ErrNotOpen, a
+// payment confirmed for an order or voided basket.ErrPaymentUsed (both
+// domain.ErrConflict), as is a payment another basket was checked out with.
+// An unknown basket is domain.ErrNotFound. Whether the payment covers the
+// total is for the order saga to find out.
 func (h *Handlers) CheckoutBasket(ctx context.Context, id, paymentID string) error {
 	paymentID, err := parseID("paymentId", paymentID)
 	if err != nil {
 		return err
 	}
+	// Read the cache before locking the basket, as AddItem does. A payment
+	// confirmed for an order between this read and the commit slips through
+	// to the saga, which refuses it; two baskets racing for one payment are
+	// settled by the repository, which lets one of them have it.
+	p, err := h.catalog.Payment(ctx, paymentID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("%w: payment %s is not known to baskets (not authorized, or the authorization has not arrived yet)",
+			ErrUnknownPayment, paymentID)
+	}
+	if err != nil {
+		return fmt.Errorf("look up payment %s: %w", paymentID, err)
+	}
 	return h.repo.Update(ctx, id, func(b *basket.Basket) ([]events.Event, error) {
-		if err := b.Checkout(paymentID); err != nil {
+		if err := b.Checkout(p); err != nil {
 			return nil, err
 		}
 		items := b.Items()

@@ -51,34 +51,39 @@ func (f *fakeRepo) basket(id string) *basket.Basket {
 }
 
 // fakeCatalog is an in-memory stand-in for the reads of
-// postgres.BasketsCache: products and customers by ID, ErrNotFound for the
-// rest, or err for everything when set.
+// postgres.BasketsCache: products, customers and payments by ID, ErrNotFound
+// for the rest, or err for everything when set.
 type fakeCatalog struct {
 	products  map[string]catalog.Product
 	customers map[string]catalog.Customer
+	payments  map[string]catalog.Payment
 	err       error
 }
 
 func (f *fakeCatalog) Product(_ context.Context, id string) (catalog.Product, error) {
-	if f.err != nil {
-		return catalog.Product{}, f.err
-	}
-	p, ok := f.products[id]
-	if !ok {
-		return catalog.Product{}, fmt.Errorf("%w: cached product %s", domain.ErrNotFound, id)
-	}
-	return p, nil
+	return lookup(f, f.products, "product", id)
 }
 
 func (f *fakeCatalog) Customer(_ context.Context, id string) (catalog.Customer, error) {
+	return lookup(f, f.customers, "customer", id)
+}
+
+func (f *fakeCatalog) Payment(_ context.Context, id string) (catalog.Payment, error) {
+	return lookup(f, f.payments, "payment", id)
+}
+
+// lookup returns the cached value of id in m, f.err when set, and
+// ErrNotFound naming what for an id m does not hold.
+func lookup[T any](f *fakeCatalog, m map[string]T, what, id string) (T, error) {
+	var zero T
 	if f.err != nil {
-		return catalog.Customer{}, f.err
+		return zero, f.err
 	}
-	c, ok := f.customers[id]
+	v, ok := m[id]
 	if !ok {
-		return catalog.Customer{}, fmt.Errorf("%w: cached customer %s", domain.ErrNotFound, id)
+		return zero, fmt.Errorf("%w: cached %s %s", domain.ErrNotFound, what, id)
 	}
-	return c, nil
+	return v, nil
 }
 
 // The catalog every use case test starts from.
@@ -91,7 +96,11 @@ const (
 	syrupID       = "00000000-0000-4000-8000-0000000000a1"
 	creamID       = "00000000-0000-4000-8000-0000000000a2"
 	orphanID      = "00000000-0000-4000-8000-0000000000a3" // its store is not cached
-	paymentID     = "00000000-0000-4000-8000-0000000000e1"
+	paymentID     = "00000000-0000-4000-8000-0000000000e1" // Ada's, unused
+	bobsPayment   = "00000000-0000-4000-8000-0000000000e2"
+	usedPayment   = "00000000-0000-4000-8000-0000000000e3" // Ada's, confirmed for orderID
+	voidedPayment = "00000000-0000-4000-8000-0000000000e4" // Ada's, voided
+	orderID       = "00000000-0000-4000-8000-0000000000d1"
 	missingBasket = "00000000-0000-4000-8000-999999999999"
 )
 
@@ -107,6 +116,12 @@ func newCatalog() *fakeCatalog {
 		customers: map[string]catalog.Customer{
 			adaID: {ID: adaID, Enabled: true},
 			bobID: {ID: bobID, Enabled: false},
+		},
+		payments: map[string]catalog.Payment{
+			paymentID:     {ID: paymentID, CustomerID: adaID},
+			bobsPayment:   {ID: bobsPayment, CustomerID: bobID},
+			usedPayment:   {ID: usedPayment, CustomerID: adaID, OrderID: orderID},
+			voidedPayment: {ID: voidedPayment, CustomerID: adaID, OrderID: orderID, Voided: true},
 		},
 	}
 }

@@ -18,6 +18,10 @@ import (
 // again). Errors wrapping domain.ErrInvalid or domain.ErrConflict are
 // permanent (poisoned at once); anything else is retried with backoff, then
 // poisoned with its reason.
+//
+// The consumers that keep the catalog cache CreateOrder prices from
+// (OnStoreCreated, OnProductAdded, …) are the embedded
+// catalogcache.Consumers, the same ones baskets runs.
 
 // OnBasketCheckedOut creates the order of a checked-out basket, with the
 // basket's ID as the order's, and publishes OrderCreated. An order with that

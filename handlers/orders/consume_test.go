@@ -50,7 +50,7 @@ func TestServiceIdentity(t *testing.T) {
 // consumers and returns the fixture.
 func to(t *testing.T, status string) *fixture {
 	t.Helper()
-	f := newFixture()
+	f := newFixture(t)
 	ctx := context.Background()
 	steps := map[string][]func() error{
 		"pending":   nil,
@@ -98,7 +98,7 @@ func (f *fixture) status(t *testing.T) string {
 }
 
 func TestOnBasketCheckedOutCreatesTheOrderOnce(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	ctx := context.Background()
 	if err := f.h.OnBasketCheckedOut(ctx, checkedOut); err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestOnBasketCheckedOutCreatesTheOrderOnce(t *testing.T) {
 }
 
 func TestOnBasketCheckedOutRejectsAnInvalidBasketForGood(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	bad := checkedOut
 	bad.Items = nil
 	err := f.h.OnBasketCheckedOut(context.Background(), bad)
@@ -201,7 +201,7 @@ func TestSagaCommands(t *testing.T) {
 }
 
 func TestSagaCommandsForAnUnknownOrderAreRetriedUnanswered(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	err := f.approve()
 	if !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("err = %v, want ErrNotFound (retried)", err)

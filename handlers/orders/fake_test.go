@@ -3,17 +3,20 @@ package orders_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/order"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/handlers/orders"
+	"github.com/mallbots/mallbots/internal/fakecatalog"
 )
 
 // fakeStore is an in-memory stand-in for postgres.Orders: it keeps each
@@ -130,13 +133,24 @@ func sequentialIDs() func() string {
 type fixture struct {
 	h       *orders.Handlers
 	store   *fakeStore
+	catalog *fakecatalog.Cache
 	replies *fakeReplies
 	log     *bytes.Buffer
 }
 
-func newFixture() *fixture {
-	f := &fixture{store: newFakeStore(), replies: &fakeReplies{}, log: &bytes.Buffer{}}
+// newFixture returns the service with a catalog, fed through its own
+// catalog consumers, of store "Robo Parts" selling "Servo" at 9.99.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{store: newFakeStore(), catalog: fakecatalog.New(), replies: &fakeReplies{}, log: &bytes.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(f.log, nil))
-	f.h = orders.New(f.store, f.replies, sequentialIDs(), logger)
+	f.h = orders.New(f.store, f.catalog, f.replies, sequentialIDs(), logger)
+	ctx := context.Background()
+	err := errors.Join(
+		f.h.OnStoreCreated(ctx, events.StoreCreated{StoreID: storeID, Name: "Robo Parts", Location: "Level 1", Version: 1}),
+		f.h.OnProductAdded(ctx, events.ProductAdded{ProductID: productID, StoreID: storeID, Name: "Servo", SKU: "S-1", Price: 999, Version: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return f
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/mallbots/mallbots/httpapi"
 )
 
-// Routes registers the orders API on mux: the book's create, get and cancel,
-// and the order's event history.
+// Routes registers the orders API on mux: the book's create (priced from
+// the catalog cache, whatever the client sends), get and cancel, and the
+// order's event history.
 func (h *Handlers) Routes(mux httpapi.Router) {
 	mux.HandleFunc("POST /api/ordering", httpapi.Create("", h.handleCreateOrder))
 	mux.HandleFunc("GET /api/ordering/{id}", httpapi.Get("order", h.handleGetOrder))
@@ -93,18 +94,35 @@ func toHistoryEventJSON(r order.Recorded) historyEventJSON {
 }
 
 type createOrderRequest struct {
-	CustomerID string     `json:"customerId"`
-	PaymentID  string     `json:"paymentId"`
-	Items      []itemJSON `json:"items"`
+	CustomerID string             `json:"customerId"`
+	PaymentID  string             `json:"paymentId"`
+	Items      []orderLineRequest `json:"items"`
+}
+
+// orderLineRequest is one item of the book's CreateOrder request. The
+// order needs only the IDs and the quantity; the names and the price are
+// what the client showed, optional, and must be the catalog's when sent. A
+// null price is no price.
+type orderLineRequest struct {
+	StoreID     string         `json:"storeId"`
+	StoreName   string         `json:"storeName"`
+	ProductID   string         `json:"productId"`
+	ProductName string         `json:"productName"`
+	Price       *httpapi.Money `json:"price"`
+	Quantity    int            `json:"quantity"`
 }
 
 func (h *Handlers) handleCreateOrder(ctx context.Context, _ string, req createOrderRequest) (string, error) {
-	items := make([]order.Item, len(req.Items))
+	lines := make([]order.Line, len(req.Items))
 	for i, it := range req.Items {
-		items[i] = order.Item{StoreID: it.StoreID, StoreName: it.StoreName, ProductID: it.ProductID, ProductName: it.ProductName,
-			Price: int64(it.Price), Quantity: it.Quantity}
+		lines[i] = order.Line{StoreID: it.StoreID, ProductID: it.ProductID, Quantity: it.Quantity,
+			StoreName: it.StoreName, ProductName: it.ProductName}
+		if it.Price != nil {
+			price := int64(*it.Price)
+			lines[i].Price = &price
+		}
 	}
-	return h.CreateOrder(ctx, req.CustomerID, req.PaymentID, items)
+	return h.CreateOrder(ctx, req.CustomerID, req.PaymentID, lines)
 }
 
 func (h *Handlers) handleGetOrder(ctx context.Context, id string) (orderJSON, error) {

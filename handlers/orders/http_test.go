@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -24,7 +25,7 @@ const createBody = `{"customerId": "` + customerID + `", "paymentId": "` + payme
 const itemJSONText = `{"storeId": "` + storeID + `", "storeName": "Robo Parts", "productId": "` + productID + `", "productName": "Servo", "price": 9.99, "quantity": 2}`
 
 func TestHTTPCreateGetCancelOrder(t *testing.T) {
-	f := newFixture()
+	f := newFixture(t)
 	api := newAPI(f)
 	testkit.AssertJSON(t, testkit.Request(t, api, http.MethodPost, "/api/ordering", createBody), http.StatusCreated, `{"id": "`+firstID+`"}`)
 	path := "/api/ordering/" + firstID
@@ -44,6 +45,33 @@ func TestHTTPCreateGetCancelOrder(t *testing.T) {
 	}
 	if n := len(f.store.events()); n != 2 {
 		t.Errorf("%d events stored, want created and one canceled", n)
+	}
+}
+
+func TestHTTPCreateOrderTakesPriceAndNamesFromTheCatalog(t *testing.T) {
+	for name, item := range map[string]string{
+		"price and names left out": `{"storeId": "` + storeID + `", "productId": "` + productID + `", "quantity": 2}`,
+		"price null, names blank":  `{"storeId": "` + storeID + `", "storeName": "", "productId": "` + productID + `", "productName": " ", "price": null, "quantity": 2}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			api := newAPI(newFixture(t))
+			body := `{"customerId": "` + customerID + `", "paymentId": "` + paymentID + `", "items": [` + item + `]}`
+			testkit.AssertJSON(t, testkit.Request(t, api, http.MethodPost, "/api/ordering", body), http.StatusCreated, `{"id": "`+firstID+`"}`)
+			rec := testkit.Request(t, api, http.MethodGet, "/api/ordering/"+firstID, "")
+			var out struct {
+				Order struct {
+					Items []map[string]any
+					Total float64
+				}
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Order.Total != 19.98 || len(out.Order.Items) != 1 {
+				t.Fatalf("order = %s (%v), want one item and total 19.98", rec.Body, err)
+			}
+			want := map[string]any{"storeId": storeID, "storeName": "Robo Parts", "productId": productID, "productName": "Servo", "price": 9.99, "quantity": 2.0}
+			if got := out.Order.Items[0]; !reflect.DeepEqual(got, want) {
+				t.Errorf("item = %v, want %v", got, want)
+			}
+		})
 	}
 }
 
@@ -113,16 +141,25 @@ func TestHTTPErrors(t *testing.T) {
 		status       int
 		detail       string
 	}{
-		{"customer not a uuid", "", http.MethodPost, "/api/ordering", body("ada", item("1", "1")),
+		{"customer not a uuid", "", http.MethodPost, "/api/ordering", body("ada", item("9.99", "1")),
 			http.StatusUnprocessableEntity, `order customer id is not a UUID: "ada"`},
 		{"no items", "", http.MethodPost, "/api/ordering", body(customerID, "[]"),
 			http.StatusUnprocessableEntity, "order has no items"},
 		{"items missing", "", http.MethodPost, "/api/ordering", `{"customerId": "` + customerID + `", "paymentId": "` + paymentID + `"}`,
 			http.StatusUnprocessableEntity, "order has no items"},
-		{"zero quantity", "", http.MethodPost, "/api/ordering", body(customerID, item("1", "0")),
+		{"zero quantity", "", http.MethodPost, "/api/ordering", body(customerID, item("9.99", "0")),
 			http.StatusUnprocessableEntity, "order item 1: quantity 0 is less than 1"},
+		{"a price of its own", "", http.MethodPost, "/api/ordering", body(customerID, item("0.01", "1")),
+			http.StatusUnprocessableEntity, "order item differs from the catalog: item 1: product " + productID + " costs 9.99, not 0.01"},
 		{"negative price", "", http.MethodPost, "/api/ordering", body(customerID, item("-0.01", "1")),
-			http.StatusUnprocessableEntity, "order item 1: price -1 is negative"},
+			http.StatusUnprocessableEntity, "costs 9.99, not -0.01"},
+		{"unknown product", "", http.MethodPost, "/api/ordering",
+			body(customerID, `[{"storeId": "`+storeID+`", "productId": "`+unknown+`", "quantity": 1}]`),
+			http.StatusUnprocessableEntity, "item 1: product " + unknown + " is not on sale (not known to orders yet, or removed from its store)"},
+		{"store missing", "", http.MethodPost, "/api/ordering", body(customerID, `[{"productId": "`+productID+`", "quantity": 1}]`),
+			http.StatusUnprocessableEntity, `order item 1: store id is not a UUID: ""`},
+		{"price not a number", "", http.MethodPost, "/api/ordering", body(customerID, item(`"cheap"`, "1")),
+			http.StatusBadRequest, `field "items.price" must be a decimal number such as 9.99`},
 		{"price with three decimals", "", http.MethodPost, "/api/ordering", body(customerID, item("1.999", "1")),
 			http.StatusUnprocessableEntity, "more than two decimal places"},
 		{"unknown field", "", http.MethodPost, "/api/ordering", `{"customerId": "x", "coupon": "FREE"}`,
@@ -140,7 +177,7 @@ func TestHTTPErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture()
+			f := newFixture(t)
 			if tt.from != "" {
 				f = to(t, tt.from)
 			}
