@@ -309,6 +309,21 @@ func TestCancelWhileTheSagaIsDown(t *testing.T) {
 				t.Errorf("%d shopping lists of the canceled order are not canceled", n)
 			}
 			m.eventually("/api/payments/"+placed.paymentID, "payment", "status", tt.payment)
+			// The saga's compensations and the cancel's own consumers act on
+			// the same list and payment; each is undone once.
+			lists, voids := 0, 0
+			if end.shoppingID != "" {
+				lists = 1
+			}
+			if tt.payment == "voided" {
+				voids = 1
+			}
+			if n := o.rest.orderOutboxCount("depot", events.ShoppingListCanceledName, placed.id); n != lists {
+				t.Errorf("%d ShoppingListCanceled published, want %d", n, lists)
+			}
+			if n := o.rest.orderOutboxCount("payments", events.PaymentVoidedName, placed.id); n != voids {
+				t.Errorf("%d PaymentVoided published, want %d", n, voids)
+			}
 			m.awaitNotifications(placed.customerID, placed.id, "created", "canceled")
 			m.eventually("/api/search/orders/"+placed.id, "order", "status", "canceled")
 			o.assertNothingPoisoned()
