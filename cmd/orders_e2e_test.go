@@ -261,22 +261,43 @@ func TestOrdersEndToEnd(t *testing.T) {
 		s.awaitOrderStatus(e.BasketID, "approved")
 	})
 
-	t.Run("a list completed before the approval waits for it; then ready, paid, completed", func(t *testing.T) {
+	t.Run("a list completed before the approval is recorded; the approval readies the order; then paid, completed", func(t *testing.T) {
 		e := place()
 		shoppingID := uuid.NewString()
-		listDone := s.publish(events.ShoppingListCompleted{ShoppingID: shoppingID, OrderID: e.BasketID}, "")
-		s.awaitTaken("orders.OnShoppingListCompleted")
-		if o := s.getOrder(e.BasketID); o["status"] != "pending" {
-			t.Fatalf("order = %v, want still pending", o)
+		listCompleted := events.ShoppingListCompleted{ShoppingID: shoppingID, OrderID: e.BasketID}
+		listDone := s.publish(listCompleted, "")
+		s.awaitInbox("orders", "orders.OnShoppingListCompleted", listDone)
+		s.publish(listCompleted, listDone)      // redelivered: nothing at all
+		another := s.publish(listCompleted, "") // the same completion under another message ID: nothing new
+		s.awaitInbox("orders", "orders.OnShoppingListCompleted", another)
+		if o := s.getOrder(e.BasketID); o["status"] != "pending" || o["invoiceId"] != "" {
+			t.Fatalf("order = %v, want still pending, with no invoice yet", o)
 		}
-		if n := s.count("SELECT count(*) FROM orders.inbox WHERE message_id = $1", listDone); n != 0 {
-			t.Fatal("ShoppingListCompleted was acknowledged while the order was pending")
+		if n := s.count("SELECT count(*) FROM orders.events WHERE order_id = $1", e.BasketID); n != 2 {
+			t.Errorf("%d events stored, want OrderCreated and one OrderShoppingCompleted", n)
 		}
+		if status, out, _ := s.do(http.MethodDelete, "/api/ordering/"+e.BasketID, "", nil); status != http.StatusConflict {
+			t.Errorf("cancel an order whose shopping is done = %d %v, want 409", status, out)
+		}
+
 		s.publish(events.ApproveOrder{OrderID: e.BasketID, ShoppingID: shoppingID}, "")
+		if got := decodeNext[events.CreateOrderReply](replies, e.BasketID); got != (events.CreateOrderReply{OrderID: e.BasketID, Command: events.ApproveOrderName, Success: true}) {
+			t.Errorf("reply = %+v", got)
+		}
 		o := s.awaitOrderStatus(e.BasketID, "ready")
 		invoiceID, _ := o["invoiceId"].(string)
+		if got := decodeNext[events.OrderApproved](approved, e.BasketID); got.ShoppingID != shoppingID {
+			t.Errorf("OrderApproved = %+v", got)
+		}
 		if got := decodeNext[events.OrderReadied](readied, e.BasketID); got.InvoiceID != invoiceID || invoiceID == "" || got.Total != 2048 || got.PaymentID != e.PaymentID {
 			t.Errorf("OrderReadied = %+v, order invoice %q", got, invoiceID)
+		}
+		late := s.publish(listCompleted, "") // a late copy changes nothing
+		s.awaitInbox("orders", "orders.OnShoppingListCompleted", late)
+		for _, topic := range []string{events.OrderApprovedName, events.OrderReadiedName} {
+			if n := s.orderOutboxCount("orders", topic, e.BasketID); n != 1 {
+				t.Errorf("%d %s published, want 1", n, topic)
+			}
 		}
 
 		if status, out, _ := s.do(http.MethodDelete, "/api/ordering/"+e.BasketID, "", nil); status != http.StatusConflict {
@@ -301,7 +322,8 @@ func TestOrdersEndToEnd(t *testing.T) {
 		for _, ev := range evs {
 			names = append(names, ev.(map[string]any)["name"].(string))
 		}
-		want := []string{events.OrderCreatedName, events.OrderApprovedName, events.OrderReadiedName, events.OrderCompletedName}
+		want := []string{events.OrderCreatedName, events.OrderShoppingCompletedName, events.OrderApprovedName, events.OrderReadiedName,
+			events.OrderCompletedName}
 		if status != http.StatusOK || len(names) != len(want) {
 			t.Fatalf("history = %d %v, want %v", status, out, want)
 		}

@@ -170,6 +170,43 @@ func TestSagaEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("OrderCanceled stops the saga: no forward step, the list undone, no RejectOrder; repeats change nothing", func(t *testing.T) {
+		e := newOrderCreated(uuid.NewString())
+		s.publish(e, "")
+		answer(events.AuthorizeCustomerName, e.OrderID, true, "", "")
+		taps[events.CreateShoppingListName].next(e.OrderID)
+		canceled := events.OrderCanceled{OrderID: e.OrderID, CustomerID: e.CustomerID, PaymentID: e.PaymentID}
+		id := s.publish(canceled, "")
+		s.publish(canceled, id)          // redelivered
+		again := s.publish(canceled, "") // the same cancel under another message ID
+		s.awaitInbox("saga", "saga.OnOrderCanceled", again)
+		if sg := s.awaitSaga(e.OrderID, "createShoppingList", "compensating"); sg["reason"] != "order canceled" {
+			t.Errorf("saga = %v", sg)
+		}
+		shoppingID := uuid.NewString()
+		s.publish(events.CreateOrderReply{OrderID: e.OrderID, Command: events.CreateShoppingListName, Success: true, ShoppingID: shoppingID}, "")
+		if got := decodeNext[events.CancelShoppingList](taps[events.CancelShoppingListName], e.OrderID); got != (events.CancelShoppingList{OrderID: e.OrderID,
+			ShoppingID: shoppingID, Reason: "order canceled"}) {
+			t.Errorf("CancelShoppingList = %+v", got)
+		}
+		s.publish(events.CreateOrderReply{OrderID: e.OrderID, Command: events.CancelShoppingListName, Success: true}, "")
+		s.awaitSaga(e.OrderID, "done", "canceled")
+		want := []string{events.AuthorizeCustomerName, events.CreateShoppingListName, events.CancelShoppingListName}
+		if got := s.sagaCommands(e.OrderID); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("commands sent = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("OrderCanceled before its OrderCreated: the saga never starts", func(t *testing.T) {
+		e := newOrderCreated(uuid.NewString())
+		s.awaitInbox("saga", "saga.OnOrderCanceled", s.publish(events.OrderCanceled{OrderID: e.OrderID, CustomerID: e.CustomerID, PaymentID: e.PaymentID}, ""))
+		s.awaitInbox("saga", "saga.OnOrderCreated", s.publish(e, ""))
+		s.awaitSaga(e.OrderID, "done", "canceled")
+		if got := s.sagaCommands(e.OrderID); len(got) != 0 {
+			t.Errorf("commands sent = %v, want none", got)
+		}
+	})
+
 	t.Run("a reply before its OrderCreated is retried until the saga exists", func(t *testing.T) {
 		e := newOrderCreated(uuid.NewString())
 		early := s.publish(events.CreateOrderReply{OrderID: e.OrderID, Command: events.AuthorizeCustomerName, Success: true}, "")

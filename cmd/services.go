@@ -231,6 +231,7 @@ func wireSaga(w wiring) service {
 		handlers: []messaging.Handler{
 			messaging.On(s, h.OnOrderCreated),
 			messaging.On(s, h.OnCreateOrderReply),
+			messaging.On(s, h.OnOrderCanceled),
 		},
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +27,30 @@ type system struct {
 	db      *postgres.DB
 	amqpURL string
 	cfg     config.Config
+	// stop shuts the process down gracefully and waits for it, as SIGTERM
+	// would; the test's cleanup calls it too, and only the first call acts.
+	stop func()
+	// warnings holds every line the process logged at warn level or above.
+	warnings *logLines
+}
+
+// logLines collects log output, safe for the process's goroutines.
+type logLines struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns what was logged so far.
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // in returns s for subtest t: its helpers then fail t, not the test that
@@ -67,18 +93,25 @@ func startProcess(t *testing.T, db *postgres.DB, dsn, vhost string, tune func(*c
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, testkit.Logger(t), listening) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve returned %v after shutdown", err)
+	warnings := &logLines{}
+	logger := slog.New(slog.NewMultiHandler(testkit.Logger(t).Handler(),
+		slog.NewTextHandler(warnings, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	go func() { done <- serve(ctx, cfg, logger, listening) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve returned %v after shutdown", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("serve did not shut down within 30s")
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not shut down within 30s")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	var addr string
 	select {
 	case addr = <-listening:
@@ -87,7 +120,7 @@ func startProcess(t *testing.T, db *postgres.DB, dsn, vhost string, tune func(*c
 	case <-time.After(60 * time.Second):
 		t.Fatal("serve did not start within 60s")
 	}
-	s := &system{t: t, base: "http://" + addr, db: db, amqpURL: vhost, cfg: cfg}
+	s := &system{t: t, base: "http://" + addr, db: db, amqpURL: vhost, cfg: cfg, stop: stop, warnings: warnings}
 	testkit.Eventually(t, 10*time.Second, "/readyz answers 200", func() bool {
 		status, _, _ := s.do(http.MethodGet, "/readyz", "", nil)
 		return status == http.StatusOK

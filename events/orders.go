@@ -10,6 +10,12 @@ const (
 	OrderCompletedName = "orders.OrderCompleted"
 )
 
+// OrderShoppingCompletedName names the order event that records, in the
+// order's history (GET /api/ordering/{id}/history), that the bots completed
+// its shopping list before its approval was processed. It is never
+// published: the approval then publishes OrderApproved and OrderReadied.
+const OrderShoppingCompletedName = "orders.OrderShoppingCompleted"
+
 // OrderCreated: a pending order exists; the create-order saga starts on it.
 // Total is the sum of price × quantity over the items, in cents.
 type OrderCreated struct {

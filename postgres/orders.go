@@ -117,7 +117,7 @@ func (r *Orders) appendEvents(ctx context.Context, tx pgx.Tx, o *order.Order, af
 			}
 		}
 	}()
-	published := make([]events.Event, len(evs))
+	var published []events.Event
 	for i, e := range evs {
 		name, data, pub, err := storeOrderEvent(o, e)
 		if err != nil {
@@ -132,7 +132,9 @@ func (r *Orders) appendEvents(ctx context.Context, tx pgx.Tx, o *order.Order, af
 		if err != nil {
 			return fmt.Errorf("append %s as version %d of order %s: %w", name, version, o.ID(), err)
 		}
-		published[i] = pub
+		if pub != nil {
+			published = append(published, pub)
+		}
 	}
 	if err := publish(ctx, sp, r.outbox, published...); err != nil {
 		return err
@@ -212,6 +214,10 @@ type (
 	orderRejectedData struct {
 		Reason string `json:"reason"`
 	}
+	orderShoppingCompletedData struct {
+		ShoppingID string `json:"shoppingId"`
+		InvoiceID  string `json:"invoiceId"`
+	}
 	orderReadiedData struct {
 		InvoiceID string `json:"invoiceId"`
 	}
@@ -220,8 +226,11 @@ type (
 
 // storeOrderEvent returns how e, which o (already changed by e) just went
 // through, is stored (name and data) and what other services are told: the
-// fact plus what they need of the order, so they never have to ask.
+// fact plus what they need of the order, so they never have to ask. Only
+// ShoppingCompleted is told to nobody (published is nil): it is the order's
+// own memo until its approval publishes what it means.
 func storeOrderEvent(o *order.Order, e order.Event) (string, []byte, events.Event, error) {
+	var name string
 	var stored any
 	var published events.Event
 	switch e := e.(type) {
@@ -238,6 +247,8 @@ func storeOrderEvent(o *order.Order, e order.Event) (string, []byte, events.Even
 	case order.Rejected:
 		stored = orderRejectedData(e)
 		published = events.OrderRejected{OrderID: o.ID(), CustomerID: o.CustomerID(), Reason: e.Reason}
+	case order.ShoppingCompleted:
+		name, stored = events.OrderShoppingCompletedName, orderShoppingCompletedData(e)
 	case order.Readied:
 		stored = orderReadiedData(e)
 		published = events.OrderReadied{OrderID: o.ID(), CustomerID: o.CustomerID(), PaymentID: o.PaymentID(), InvoiceID: e.InvoiceID, Total: o.Total()}
@@ -250,11 +261,14 @@ func storeOrderEvent(o *order.Order, e order.Event) (string, []byte, events.Even
 	default:
 		return "", nil, nil, fmt.Errorf("store order event: unknown type %T", e)
 	}
+	if published != nil {
+		name = published.EventName()
+	}
 	data, err := json.Marshal(stored)
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("encode %s: %w", published.EventName(), err)
+		return "", nil, nil, fmt.Errorf("encode %s: %w", name, err)
 	}
-	return published.EventName(), data, published, nil
+	return name, data, published, nil
 }
 
 func decodeOrderEvent(orderID, name string, data []byte) (order.Event, error) {
@@ -283,6 +297,10 @@ func decodeOrderEvent(orderID, name string, data []byte) (order.Event, error) {
 		var r orderRejectedData
 		err := decode(&r)
 		return order.Rejected(r), err
+	case events.OrderShoppingCompletedName:
+		var c orderShoppingCompletedData
+		err := decode(&c)
+		return order.ShoppingCompleted(c), err
 	case events.OrderReadiedName:
 		var r orderReadiedData
 		err := decode(&r)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -134,7 +135,7 @@ func TestOrdersUpdateAppendsAndPublishesWhatEachEventMeans(t *testing.T) {
 	for _, cmd := range []func(*order.Order) ([]order.Event, error){
 		func(o *order.Order) ([]order.Event, error) { return o.Approve(shoppingID) },
 		func(o *order.Order) ([]order.Event, error) { return o.Approve(shoppingID) }, // redelivered: no event
-		func(o *order.Order) ([]order.Event, error) { return o.Ready(invoiceID) },
+		func(o *order.Order) ([]order.Event, error) { return o.Ready(shoppingID, invoiceID) },
 		func(o *order.Order) ([]order.Event, error) { return o.Complete(invoiceID) },
 	} {
 		if err := repo.Update(ctx, o.ID(), cmd); err != nil {
@@ -168,6 +169,45 @@ func TestOrdersUpdateAppendsAndPublishesWhatEachEventMeans(t *testing.T) {
 	}
 	if got := decodeOrderPayload[events.OrderCompleted](t, payloads[3]); got != (events.OrderCompleted{OrderID: o.ID(), CustomerID: o.CustomerID(), InvoiceID: invoiceID}) {
 		t.Errorf("OrderCompleted = %+v", got)
+	}
+}
+
+// TestOrdersStoreAShoppingCompletedWithoutPublishingIt: a list completed
+// before the approval is stored, told to nobody, and folded back; the
+// approval then publishes OrderApproved and OrderReadied in that order.
+func TestOrdersStoreAShoppingCompletedWithoutPublishingIt(t *testing.T) {
+	t.Parallel()
+	db, repo := newOrders(t)
+	o, shoppingID, invoiceID := addOrder(t, repo), uuid.NewString(), uuid.NewString()
+	ctx := t.Context()
+	if err := repo.Update(ctx, o.ID(), func(o *order.Order) ([]order.Event, error) { return o.Ready(shoppingID, invoiceID) }); err != nil {
+		t.Fatal(err)
+	}
+	if topics, _ := orderOutbox(t, db); !reflect.DeepEqual(topics, []string{events.OrderCreatedName}) {
+		t.Errorf("outbox topics = %v, want only OrderCreated: the memo is not published", topics)
+	}
+	var name, data string
+	err := db.Pool.QueryRow(ctx, "SELECT name, data::text FROM orders.events WHERE order_id = $1 AND version = 2", o.ID()).Scan(&name, &data)
+	if err != nil || name != events.OrderShoppingCompletedName || !strings.Contains(data, invoiceID) {
+		t.Errorf("stored %q %s (%v), want %s with the invoice", name, data, err, events.OrderShoppingCompletedName)
+	}
+	if err := repo.Update(ctx, o.ID(), func(o *order.Order) ([]order.Event, error) { return o.Approve(shoppingID) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []order.Event{order.ShoppingCompleted{ShoppingID: shoppingID, InvoiceID: invoiceID}, order.Approved{ShoppingID: shoppingID},
+		order.Readied{InvoiceID: invoiceID}}
+	if h := orderHistoryOf(t, repo, o.ID()); !reflect.DeepEqual(h[1:], want) {
+		t.Errorf("history after Created = %#v, want %#v", h[1:], want)
+	}
+	topics, payloads := orderOutbox(t, db)
+	if want := []string{events.OrderCreatedName, events.OrderApprovedName, events.OrderReadiedName}; !reflect.DeepEqual(topics, want) {
+		t.Fatalf("outbox topics = %v, want %v", topics, want)
+	}
+	if got := decodeOrderPayload[events.OrderReadied](t, payloads[2]); got != (events.OrderReadied{OrderID: o.ID(), CustomerID: o.CustomerID(), PaymentID: o.PaymentID(), InvoiceID: invoiceID, Total: 2048}) {
+		t.Errorf("OrderReadied = %+v", got)
+	}
+	if got, err := repo.Get(ctx, o.ID()); err != nil || got.Status() != order.StatusReady || got.Version() != 4 {
+		t.Errorf("order = %v (%v), want ready at version 4", got, err)
 	}
 }
 

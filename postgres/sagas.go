@@ -33,12 +33,14 @@ type sagaData struct {
 	ShoppingID           string          `json:"shoppingId,omitempty"`
 	PaymentConfirmed     bool            `json:"paymentConfirmed"`
 	Reason               string          `json:"reason,omitempty"`
+	OrderCanceled        bool            `json:"orderCanceled,omitempty"`
 	CompensationFailures []string        `json:"compensationFailures,omitempty"`
 }
 
 func encodeSaga(st saga.State) ([]byte, error) {
 	d := sagaData{CustomerID: st.CustomerID, PaymentID: st.PaymentID, Items: make([]orderItemData, len(st.Items)), Total: st.Total,
-		ShoppingID: st.ShoppingID, PaymentConfirmed: st.PaymentConfirmed, Reason: st.Reason, CompensationFailures: st.CompensationFailures}
+		ShoppingID: st.ShoppingID, PaymentConfirmed: st.PaymentConfirmed, Reason: st.Reason, OrderCanceled: st.OrderCanceled,
+		CompensationFailures: st.CompensationFailures}
 	for i, it := range st.Items {
 		d.Items[i] = orderItemData(it)
 	}
@@ -62,7 +64,7 @@ func scanSaga(row pgx.Row) (*saga.CreateOrder, error) {
 		return nil, fmt.Errorf("decode saga of order %s: %w", orderID, err)
 	}
 	st := saga.State{OrderID: orderID, CustomerID: d.CustomerID, PaymentID: d.PaymentID, Items: make([]saga.Item, len(d.Items)),
-		Total: d.Total, ShoppingID: d.ShoppingID, PaymentConfirmed: d.PaymentConfirmed, Reason: d.Reason,
+		Total: d.Total, ShoppingID: d.ShoppingID, PaymentConfirmed: d.PaymentConfirmed, Reason: d.Reason, OrderCanceled: d.OrderCanceled,
 		CompensationFailures: d.CompensationFailures, Version: version, UpdatedAt: updatedAt}
 	for i, it := range d.Items {
 		st.Items[i] = saga.Item(it)

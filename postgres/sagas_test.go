@@ -104,6 +104,34 @@ func TestSagasAddGetRoundTrip(t *testing.T) {
 		gotSt.Version != 6 || !reflect.DeepEqual(gotSt.Items, sagaItems) {
 		t.Errorf("loaded %+v", gotSt)
 	}
+
+	// So does the cancel, of a saga running or of one canceled before it
+	// started.
+	cancel := func(s *saga.CreateOrder) ([]events.Event, error) {
+		s.Cancel()
+		return nil, nil
+	}
+	if err := repo.Update(ctx, st.OrderID, cancel); err != nil {
+		t.Fatal(err)
+	}
+	early, err := saga.StartCanceled(uuid.NewString(), uuid.NewString(), uuid.NewString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Add(ctx, early); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []saga.State{{OrderID: st.OrderID, Step: saga.StepVoidPayment, Status: saga.StatusCompensating, Version: 7},
+		{OrderID: early.OrderID(), Step: saga.StepDone, Status: saga.StatusCanceled, Reason: "order canceled", Version: 1}} {
+		got, err := repo.Get(ctx, want.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gotSt := got.State(); !gotSt.OrderCanceled || gotSt.Step != want.Step || gotSt.Status != want.Status || gotSt.Version != want.Version ||
+			want.Reason != "" && gotSt.Reason != want.Reason {
+			t.Errorf("loaded %+v, want canceled at %s %s v%d", gotSt, want.Step, want.Status, want.Version)
+		}
+	}
 }
 
 func TestSagasAddExistingIsErrExistsAndKeepsTheTransaction(t *testing.T) {

@@ -4,6 +4,13 @@
 // the current state, then return the new events and apply them. Storing the
 // events, and publishing what they mean to other services, is the
 // repository's job.
+//
+// The saga makes an order's shopping list available to bots before it
+// approves the order, and the two news reach the order through different
+// queues, so a bot may finish the list before the approval lands, however
+// late that is. The order takes both in either order: a completed list is
+// recorded on a pending order (ShoppingCompleted), and approving it readies
+// it at once.
 package order
 
 import (
@@ -31,8 +38,8 @@ var (
 	// ErrInvalidItem (kind domain.ErrInvalid): an item breaks a rule; the
 	// error names the item (1-based) and the rule.
 	ErrInvalidItem = fmt.Errorf("%w: order item", domain.ErrInvalid)
-	// ErrShoppingIDRequired (kind domain.ErrInvalid): an approval names no
-	// shopping list.
+	// ErrShoppingIDRequired (kind domain.ErrInvalid): an approval or a
+	// completed shopping list names no list.
 	ErrShoppingIDRequired = fmt.Errorf("%w: order shopping id is required", domain.ErrInvalid)
 	// ErrInvoiceIDRequired (kind domain.ErrInvalid): readying or completing
 	// names no invoice.
@@ -49,18 +56,19 @@ var (
 	// ErrNotPending (kind domain.ErrConflict): only a pending order can be
 	// approved or rejected.
 	ErrNotPending = fmt.Errorf("%w: order is not pending", domain.ErrConflict)
-	// ErrNotApproved (kind domain.ErrConflict): only an approved order can
-	// become ready.
+	// ErrNotApproved (kind domain.ErrConflict): only an approved (or a
+	// pending) order can become ready.
 	ErrNotApproved = fmt.Errorf("%w: order is not approved", domain.ErrConflict)
 	// ErrNotReady (kind domain.ErrConflict): only a ready order can be
 	// completed.
 	ErrNotReady = fmt.Errorf("%w: order is not ready", domain.ErrConflict)
 	// ErrNotCancelable (kind domain.ErrConflict): only a pending or approved
-	// order can be canceled.
+	// order whose shopping is not done can be canceled.
 	ErrNotCancelable = fmt.Errorf("%w: order can no longer be canceled", domain.ErrConflict)
 	// ErrOtherShoppingList (kind domain.ErrConflict): the order was approved
-	// with another shopping list than the one named.
-	ErrOtherShoppingList = fmt.Errorf("%w: order was approved with another shopping list", domain.ErrConflict)
+	// with, or its shopping done on, another shopping list than the one
+	// named.
+	ErrOtherShoppingList = fmt.Errorf("%w: order has another shopping list", domain.ErrConflict)
 	// ErrOtherInvoice (kind domain.ErrConflict): the invoice named is not
 	// the order's.
 	ErrOtherInvoice = fmt.Errorf("%w: invoice is not the order's", domain.ErrConflict)
@@ -97,9 +105,13 @@ type Order struct {
 	total      int64
 	status     Status
 	reason     string
-	version    int64
-	createdAt  time.Time
-	updatedAt  time.Time
+	// shopped is what a ShoppingCompleted recorded while the order was
+	// pending: the list the bots completed and the invoice the approval
+	// readies the order with.
+	shopped   ShoppingCompleted
+	version   int64
+	createdAt time.Time
+	updatedAt time.Time
 }
 
 // New decides that an order is created: pending, for customerID, paid with
@@ -219,6 +231,8 @@ func (o *Order) apply(e Event) {
 		o.status, o.shoppingID = StatusApproved, e.ShoppingID
 	case Rejected:
 		o.status, o.reason = StatusRejected, e.Reason
+	case ShoppingCompleted:
+		o.shopped = e
 	case Readied:
 		o.status, o.invoiceID = StatusReady, e.InvoiceID
 	case Canceled:
@@ -230,11 +244,14 @@ func (o *Order) apply(e Event) {
 }
 
 // Approve approves a pending order, to be shopped for with shopping list
-// shoppingID, and returns its Approved event. Approving an order that was
-// approved with the same list already (it may be ready or completed by now)
-// succeeds with no event, so a redelivered approval is harmless. Errors:
-// ErrShoppingIDRequired; ErrOtherShoppingList when it was approved with
-// another list; ErrNotPending when it was rejected or canceled.
+// shoppingID, and returns its Approved event. When the bots completed that
+// list already (ShoppingCompleted), the order is readied at once with the
+// invoice recorded then: the events are Approved, then Readied. Approving an
+// order that was approved with the same list already (it may be ready or
+// completed by now) succeeds with no event, so a redelivered approval is
+// harmless. Errors: ErrShoppingIDRequired; ErrOtherShoppingList when it was
+// approved with, or its shopping done on, another list; ErrNotPending when
+// it was rejected or canceled.
 func (o *Order) Approve(shoppingID string) ([]Event, error) {
 	shoppingID = strings.TrimSpace(shoppingID)
 	if shoppingID == "" {
@@ -242,10 +259,17 @@ func (o *Order) Approve(shoppingID string) ([]Event, error) {
 	}
 	switch o.status {
 	case StatusPending:
-		return o.record(Approved{ShoppingID: shoppingID}), nil
+		if o.shopped.ShoppingID == "" {
+			return o.record(Approved{ShoppingID: shoppingID}), nil
+		}
+		if shoppingID != o.shopped.ShoppingID {
+			return nil, o.otherList(o.shopped.ShoppingID, shoppingID)
+		}
+		approved := o.record(Approved{ShoppingID: shoppingID})
+		return append(approved, o.record(Readied{InvoiceID: o.shopped.InvoiceID})...), nil
 	case StatusApproved, StatusReady, StatusCompleted:
 		if shoppingID != o.shoppingID {
-			return nil, fmt.Errorf("%w %s, not %s", ErrOtherShoppingList, o.shoppingID, shoppingID)
+			return nil, o.otherList(o.shoppingID, shoppingID)
 		}
 		return nil, nil
 	default:
@@ -255,32 +279,60 @@ func (o *Order) Approve(shoppingID string) ([]Event, error) {
 
 // Reject rejects a pending order for reason (trimmed) and returns its
 // Rejected event. Rejecting a rejected order succeeds with no event (the
-// first reason stays). Any other status is ErrNotPending.
+// first reason stays), and so does rejecting a canceled one: the saga
+// rejects an order to stop it going ahead, and a canceled order is stopped
+// for good (its OrderCanceled told every service). An approved, ready or
+// completed order is ErrNotPending.
 func (o *Order) Reject(reason string) ([]Event, error) {
 	switch o.status {
 	case StatusPending:
 		return o.record(Rejected{Reason: strings.TrimSpace(reason)}), nil
-	case StatusRejected:
+	case StatusRejected, StatusCanceled:
 		return nil, nil
 	default:
 		return nil, o.refuse(ErrNotPending)
 	}
 }
 
-// Ready marks an approved order ready for the customer to pay invoice
-// invoiceID and returns its Readied event. A ready or completed order
-// succeeds with no event (its invoice stays). Errors: ErrInvoiceIDRequired;
-// ErrNotApproved when the order is pending, rejected or canceled.
-func (o *Order) Ready(invoiceID string) ([]Event, error) {
-	invoiceID = strings.TrimSpace(invoiceID)
+// Ready records that the bots completed the order's shopping list
+// shoppingID, so that the customer can pay invoice invoiceID:
+//
+//   - an approved order becomes ready: the event is Readied;
+//   - a pending order, whose approval has not been processed yet, records
+//     it: the event is ShoppingCompleted, the order stays pending (no
+//     longer cancelable: the goods are at the depot) and Approve readies it;
+//   - a ready or completed order, or a pending one that recorded this list
+//     already, succeeds with no event (the first invoice stays), so a
+//     repeated completion is harmless.
+//
+// Errors: ErrShoppingIDRequired, ErrInvoiceIDRequired; ErrOtherShoppingList
+// when the order was approved with, or its shopping done on, another list;
+// ErrNotApproved when it was rejected or canceled.
+func (o *Order) Ready(shoppingID, invoiceID string) ([]Event, error) {
+	shoppingID, invoiceID = strings.TrimSpace(shoppingID), strings.TrimSpace(invoiceID)
+	if shoppingID == "" {
+		return nil, ErrShoppingIDRequired
+	}
 	if invoiceID == "" {
 		return nil, ErrInvoiceIDRequired
 	}
 	switch o.status {
-	case StatusApproved:
+	case StatusPending:
+		switch o.shopped.ShoppingID {
+		case "":
+			return o.record(ShoppingCompleted{ShoppingID: shoppingID, InvoiceID: invoiceID}), nil
+		case shoppingID:
+			return nil, nil
+		}
+		return nil, o.otherList(o.shopped.ShoppingID, shoppingID)
+	case StatusApproved, StatusReady, StatusCompleted:
+		if shoppingID != o.shoppingID {
+			return nil, o.otherList(o.shoppingID, shoppingID)
+		}
+		if o.status != StatusApproved {
+			return nil, nil
+		}
 		return o.record(Readied{InvoiceID: invoiceID}), nil
-	case StatusReady, StatusCompleted:
-		return nil, nil
 	default:
 		return nil, o.refuse(ErrNotApproved)
 	}
@@ -312,10 +364,15 @@ func (o *Order) Complete(invoiceID string) ([]Event, error) {
 // Cancel cancels a pending or approved order ("until it is ready") and
 // returns its Canceled event. Canceling a canceled order succeeds with no
 // event, so a repeated DELETE is harmless. A rejected, ready or completed
-// order is ErrNotCancelable.
+// order is ErrNotCancelable, and so is a pending order whose shopping is
+// done (ShoppingCompleted): it is as good as ready, waiting only for its
+// approval.
 func (o *Order) Cancel() ([]Event, error) {
 	switch o.status {
 	case StatusPending, StatusApproved:
+		if o.shopped.ShoppingID != "" {
+			return nil, fmt.Errorf("%w: order %s is pending, but its shopping list %s was completed", ErrNotCancelable, o.id, o.shopped.ShoppingID)
+		}
 		return o.record(Canceled{}), nil
 	case StatusCanceled:
 		return nil, nil
@@ -327,6 +384,12 @@ func (o *Order) Cancel() ([]Event, error) {
 // refuse wraps a transition's sentinel with the status that forbids it.
 func (o *Order) refuse(sentinel error) error {
 	return fmt.Errorf("%w: order %s is %s", sentinel, o.id, o.status)
+}
+
+// otherList is ErrOtherShoppingList for a command naming list named when
+// the order's list is own.
+func (o *Order) otherList(own, named string) error {
+	return fmt.Errorf("%w: order %s has %s, not %s", ErrOtherShoppingList, o.id, own, named)
 }
 
 // ID returns the order's ID (for orders created from a basket, the basket's).

@@ -146,6 +146,7 @@ func inStatus(t *testing.T, status string) *order.Order {
 	t.Helper()
 	histories := map[string][]order.Event{
 		"pending":                 {created},
+		"shopped while pending":   {created, order.ShoppingCompleted{ShoppingID: shoppingID, InvoiceID: invoiceID}},
 		"approved":                {created, order.Approved{ShoppingID: shoppingID}},
 		"rejected":                {created, order.Rejected{Reason: "customer is disabled"}},
 		"ready":                   {created, order.Approved{ShoppingID: shoppingID}, order.Readied{InvoiceID: invoiceID}},
@@ -168,6 +169,7 @@ func TestLoadFoldsTheHistory(t *testing.T) {
 		version               int64
 	}{
 		{"pending", order.StatusPending, "", "", "", 1},
+		{"shopped while pending", order.StatusPending, "", "", "", 2},
 		{"approved", order.StatusApproved, shoppingID, "", "", 2},
 		{"rejected", order.StatusRejected, "", "", "customer is disabled", 2},
 		{"ready", order.StatusReady, shoppingID, invoiceID, "", 3},
@@ -230,8 +232,10 @@ func TestTransitions(t *testing.T) {
 		approveOther = command{"approve with another list", func(o *order.Order) ([]order.Event, error) { return o.Approve(otherID) }}
 		approveBlank = command{"approve without a list", func(o *order.Order) ([]order.Event, error) { return o.Approve(" ") }}
 		reject       = command{"reject", func(o *order.Order) ([]order.Event, error) { return o.Reject(" payment declined ") }}
-		ready        = command{"ready", func(o *order.Order) ([]order.Event, error) { return o.Ready(invoiceID) }}
-		readyBlank   = command{"ready without an invoice", func(o *order.Order) ([]order.Event, error) { return o.Ready("") }}
+		ready        = command{"ready", func(o *order.Order) ([]order.Event, error) { return o.Ready(shoppingID, invoiceID) }}
+		readyOther   = command{"ready with another list", func(o *order.Order) ([]order.Event, error) { return o.Ready(otherID, invoiceID) }}
+		readyBlank   = command{"ready without an invoice", func(o *order.Order) ([]order.Event, error) { return o.Ready(shoppingID, "") }}
+		readyNoList  = command{"ready without a list", func(o *order.Order) ([]order.Event, error) { return o.Ready(" ", invoiceID) }}
 		complete     = command{"complete", func(o *order.Order) ([]order.Event, error) { return o.Complete(invoiceID) }}
 		completeOthr = command{"complete another invoice", func(o *order.Order) ([]order.Event, error) { return o.Complete(otherID) }}
 		completeBlnk = command{"complete without an invoice", func(o *order.Order) ([]order.Event, error) { return o.Complete("") }}
@@ -250,14 +254,25 @@ func TestTransitions(t *testing.T) {
 		{"pending", approveOther, []order.Event{order.Approved{ShoppingID: otherID}}, nil, nil, order.StatusApproved},
 		{"pending", approveBlank, noop, order.ErrShoppingIDRequired, domain.ErrInvalid, order.StatusPending},
 		{"pending", reject, []order.Event{order.Rejected{Reason: "payment declined"}}, nil, nil, order.StatusRejected},
-		{"pending", ready, noop, order.ErrNotApproved, domain.ErrConflict, order.StatusPending},
+		{"pending", ready, []order.Event{order.ShoppingCompleted{ShoppingID: shoppingID, InvoiceID: invoiceID}}, nil, nil, order.StatusPending},
+		{"pending", readyBlank, noop, order.ErrInvoiceIDRequired, domain.ErrInvalid, order.StatusPending},
+		{"pending", readyNoList, noop, order.ErrShoppingIDRequired, domain.ErrInvalid, order.StatusPending},
 		{"pending", complete, noop, order.ErrNotReady, domain.ErrConflict, order.StatusPending},
 		{"pending", cancel, []order.Event{order.Canceled{}}, nil, nil, order.StatusCanceled},
+
+		{"shopped while pending", approve, []order.Event{order.Approved{ShoppingID: shoppingID}, order.Readied{InvoiceID: invoiceID}}, nil, nil, order.StatusReady},
+		{"shopped while pending", approveOther, noop, order.ErrOtherShoppingList, domain.ErrConflict, order.StatusPending},
+		{"shopped while pending", reject, []order.Event{order.Rejected{Reason: "payment declined"}}, nil, nil, order.StatusRejected},
+		{"shopped while pending", ready, noop, nil, nil, order.StatusPending},
+		{"shopped while pending", readyOther, noop, order.ErrOtherShoppingList, domain.ErrConflict, order.StatusPending},
+		{"shopped while pending", complete, noop, order.ErrNotReady, domain.ErrConflict, order.StatusPending},
+		{"shopped while pending", cancel, noop, order.ErrNotCancelable, domain.ErrConflict, order.StatusPending},
 
 		{"approved", approve, noop, nil, nil, order.StatusApproved},
 		{"approved", approveOther, noop, order.ErrOtherShoppingList, domain.ErrConflict, order.StatusApproved},
 		{"approved", reject, noop, order.ErrNotPending, domain.ErrConflict, order.StatusApproved},
 		{"approved", ready, []order.Event{order.Readied{InvoiceID: invoiceID}}, nil, nil, order.StatusReady},
+		{"approved", readyOther, noop, order.ErrOtherShoppingList, domain.ErrConflict, order.StatusApproved},
 		{"approved", readyBlank, noop, order.ErrInvoiceIDRequired, domain.ErrInvalid, order.StatusApproved},
 		{"approved", complete, noop, order.ErrNotReady, domain.ErrConflict, order.StatusApproved},
 		{"approved", cancel, []order.Event{order.Canceled{}}, nil, nil, order.StatusCanceled},
@@ -272,6 +287,7 @@ func TestTransitions(t *testing.T) {
 		{"ready", approveOther, noop, order.ErrOtherShoppingList, domain.ErrConflict, order.StatusReady},
 		{"ready", reject, noop, order.ErrNotPending, domain.ErrConflict, order.StatusReady},
 		{"ready", ready, noop, nil, nil, order.StatusReady},
+		{"ready", readyOther, noop, order.ErrOtherShoppingList, domain.ErrConflict, order.StatusReady},
 		{"ready", complete, []order.Event{order.Completed{}}, nil, nil, order.StatusCompleted},
 		{"ready", completeOthr, noop, order.ErrOtherInvoice, domain.ErrConflict, order.StatusReady},
 		{"ready", completeBlnk, noop, order.ErrInvoiceIDRequired, domain.ErrInvalid, order.StatusReady},
@@ -285,12 +301,13 @@ func TestTransitions(t *testing.T) {
 		{"completed", cancel, noop, order.ErrNotCancelable, domain.ErrConflict, order.StatusCompleted},
 
 		{"canceled", approve, noop, order.ErrNotPending, domain.ErrConflict, order.StatusCanceled},
-		{"canceled", reject, noop, order.ErrNotPending, domain.ErrConflict, order.StatusCanceled},
+		{"canceled", reject, noop, nil, nil, order.StatusCanceled},
 		{"canceled", ready, noop, order.ErrNotApproved, domain.ErrConflict, order.StatusCanceled},
 		{"canceled", complete, noop, order.ErrNotReady, domain.ErrConflict, order.StatusCanceled},
 		{"canceled", cancel, noop, nil, nil, order.StatusCanceled},
 		{"canceled after approval", approve, noop, order.ErrNotPending, domain.ErrConflict, order.StatusCanceled},
 		{"canceled after approval", ready, noop, order.ErrNotApproved, domain.ErrConflict, order.StatusCanceled},
+		{"canceled after approval", reject, noop, nil, nil, order.StatusCanceled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.from+"/"+tt.cmd.name, func(t *testing.T) {
@@ -316,7 +333,7 @@ func TestCommandsApplyTheirEvents(t *testing.T) {
 	if _, err := o.Approve(shoppingID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := o.Ready(invoiceID); err != nil {
+	if _, err := o.Ready(shoppingID, invoiceID); err != nil {
 		t.Fatal(err)
 	}
 	if o.ShoppingID() != shoppingID || o.InvoiceID() != invoiceID || o.Version() != 3 {
@@ -334,9 +351,54 @@ func TestCommandsApplyTheirEvents(t *testing.T) {
 	}
 }
 
+// TestShoppingCompletedBeforeApproval: the bots finish the list, the
+// completion comes again with another invoice ID (as each delivery makes
+// one), and the approval lands late; in every order of these, the order
+// ends ready with the first invoice, also once stored and loaded again.
+func TestShoppingCompletedBeforeApproval(t *testing.T) {
+	o := inStatus(t, "pending")
+	var all []order.Event
+	for _, step := range []func() ([]order.Event, error){
+		func() ([]order.Event, error) { return o.Ready(shoppingID, invoiceID) },
+		func() ([]order.Event, error) { return o.Ready(shoppingID, otherID) },
+		func() ([]order.Event, error) { return o.Approve(shoppingID) },
+		func() ([]order.Event, error) { return o.Ready(shoppingID, otherID) },
+		func() ([]order.Event, error) { return o.Approve(shoppingID) },
+	} {
+		evs, err := step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, evs...)
+	}
+	want := []order.Event{order.ShoppingCompleted{ShoppingID: shoppingID, InvoiceID: invoiceID}, order.Approved{ShoppingID: shoppingID},
+		order.Readied{InvoiceID: invoiceID}}
+	if !reflect.DeepEqual(all, want) {
+		t.Errorf("events = %#v, want %#v", all, want)
+	}
+	if o.Status() != order.StatusReady || o.ShoppingID() != shoppingID || o.InvoiceID() != invoiceID || o.Version() != 4 {
+		t.Errorf("order = {%s shopping %q invoice %q v%d}, want ready with the first invoice at v4", o.Status(), o.ShoppingID(), o.InvoiceID(), o.Version())
+	}
+	loaded, err := order.Load(history(append([]order.Event{created}, all...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.Status() != order.StatusReady || loaded.InvoiceID() != invoiceID || loaded.Version() != 4 {
+		t.Errorf("loaded order = {%s invoice %q v%d}, want the same", loaded.Status(), loaded.InvoiceID(), loaded.Version())
+	}
+}
+
 func TestRefusalsNameTheOrderAndItsStatus(t *testing.T) {
 	_, err := inStatus(t, "ready").Cancel()
 	if want := "order can no longer be canceled: order " + orderID + " is ready"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want it to contain %q", err, want)
+	}
+	_, err = inStatus(t, "shopped while pending").Cancel()
+	if want := "order " + orderID + " is pending, but its shopping list " + shoppingID + " was completed"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want it to contain %q", err, want)
+	}
+	_, err = inStatus(t, "shopped while pending").Approve(otherID)
+	if want := "order has another shopping list: order " + orderID + " has " + shoppingID + ", not " + otherID; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want it to contain %q", err, want)
 	}
 }

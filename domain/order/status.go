@@ -8,7 +8,10 @@ package order
 //	approved → ready (Ready), canceled (Cancel)
 //	ready    → completed (Complete)
 //
-// rejected, completed and canceled are final.
+// rejected, completed and canceled are final. Ready on a pending order (its
+// shopping list was completed before its approval was processed) records
+// that and leaves it pending, no longer cancelable; Approve then moves it
+// to approved and straight on to ready.
 type Status struct{ name string }
 
 // The statuses of an order.

@@ -12,6 +12,15 @@
 // one step at a time, each waiting for its reply: cancelShoppingList (when
 // the list was created), voidPayment (when the payment was confirmed), then
 // rejectOrder → done (rejected).
+//
+// The customer may cancel the order while its saga runs (Cancel). The saga
+// then sends no further forward step: it awaits the reply to the command in
+// flight, then compensates what it did the same way, without rejectOrder
+// (the order is canceled, which is as final), → done (canceled). Depot and
+// payments release the canceled order's list and payment on their own too;
+// the saga's compensations are idempotent beside theirs (a canceled list or
+// a voided payment is left as it is) and catch what the saga did after they
+// looked: a list created, or a payment confirmed, after they reacted.
 package saga
 
 import (
@@ -75,9 +84,12 @@ type State struct {
 	// PaymentConfirmed records that confirmPayment succeeded, so the
 	// payment must be voided when compensating.
 	PaymentConfirmed bool
-	// Reason is why the forward step failed ("" while none did); the order
-	// is rejected with it.
+	// Reason is why the forward step failed, or "order canceled" ("" while
+	// neither happened); the order is rejected with it.
 	Reason string
+	// OrderCanceled records that the order was canceled while the saga ran:
+	// it goes no further forward and ends canceled, not rejected.
+	OrderCanceled bool
 	// CompensationFailures lists the compensations that replied with a
 	// failure ("voidPayment: …"), for an operator to resolve.
 	CompensationFailures []string
@@ -114,6 +126,24 @@ func Start(orderID, customerID, paymentID string, items []Item, total int64) (*C
 	}}, nil
 }
 
+// StartCanceled returns the saga of order orderID when the order's
+// OrderCanceled came before its OrderCreated: done and canceled, having
+// sent nothing, so there is nothing to undo and the OrderCreated that
+// follows finds a saga and starts none (ErrIncomplete without the order
+// ID).
+func StartCanceled(orderID, customerID, paymentID string) (*CreateOrder, error) {
+	if strings.TrimSpace(orderID) == "" {
+		return nil, fmt.Errorf("%w: order id is required", ErrIncomplete)
+	}
+	return &CreateOrder{st: State{
+		OrderID: orderID, CustomerID: customerID, PaymentID: paymentID,
+		Step: StepDone, Status: StatusCanceled, Reason: reasonCanceled, OrderCanceled: true, Version: 1,
+	}}, nil
+}
+
+// reasonCanceled is a canceled saga's Reason, carried by its compensations.
+const reasonCanceled = "order canceled"
+
 // Rehydrate rebuilds a saga from storage without validating it. Only
 // repositories call it.
 func Rehydrate(st State) *CreateOrder {
@@ -148,6 +178,11 @@ func (s *CreateOrder) Status() Status { return s.st.Status }
 //     approveOrder's ends the saga approved;
 //   - a forward step's failure records the reason, naming the step, and
 //     starts compensating;
+//   - after Cancel, a forward step's reply, success (what it created is
+//     recorded) or failure, starts compensating instead of going on; only
+//     approveOrder's success ends the saga at once: the order was approved
+//     before it was canceled, so the cancel's own consumers found the list
+//     and the payment in place and release them;
 //   - a compensation's reply, success or failure, moves to the next
 //     compensation; rejectOrder's ends the saga rejected. A failed
 //     compensation is recorded in CompensationFailures and does not stop
@@ -172,22 +207,32 @@ func (s *CreateOrder) Handle(r Reply) (bool, error) {
 			st.CompensationFailures = append(st.CompensationFailures, st.Step.String()+": "+reason)
 		}
 		st.Step = s.nextCompensation()
+	case st.OrderCanceled:
+		if r.Success {
+			if err := s.recordSuccess(r); err != nil {
+				return false, err
+			}
+		}
+		if st.Step == StepApproveOrder && r.Success {
+			st.Step = StepDone
+		} else {
+			st.Step = s.nextCompensation()
+		}
 	case !r.Success:
 		st.Reason = st.Step.String() + " failed: " + reason
 		st.Status = StatusCompensating
 		st.Step = s.nextCompensation()
 	default:
+		if err := s.recordSuccess(r); err != nil {
+			return false, err
+		}
 		switch st.Step {
 		case StepAuthorizeCustomer:
 			st.Step = StepCreateShoppingList
 		case StepCreateShoppingList:
-			id := strings.TrimSpace(r.ShoppingID)
-			if id == "" {
-				return false, fmt.Errorf("%w (order %s)", ErrNoShoppingID, st.OrderID)
-			}
-			st.ShoppingID, st.Step = id, StepConfirmPayment
+			st.Step = StepConfirmPayment
 		case StepConfirmPayment:
-			st.PaymentConfirmed, st.Step = true, StepInitiateShopping
+			st.Step = StepInitiateShopping
 		case StepInitiateShopping:
 			st.Step = StepApproveOrder
 		case StepApproveOrder:
@@ -196,9 +241,58 @@ func (s *CreateOrder) Handle(r Reply) (bool, error) {
 	}
 	if st.Step == StepDone && st.Status == StatusCompensating {
 		st.Status = StatusRejected
+		if st.OrderCanceled {
+			st.Status = StatusCanceled
+		}
 	}
 	st.Version++
 	return true, nil
+}
+
+// recordSuccess records what a forward step's success created, for the
+// compensations: the shopping list (its reply must name it, else
+// ErrNoShoppingID and nothing changes) or the confirmed payment.
+func (s *CreateOrder) recordSuccess(r Reply) error {
+	switch s.st.Step {
+	case StepCreateShoppingList:
+		id := strings.TrimSpace(r.ShoppingID)
+		if id == "" {
+			return fmt.Errorf("%w (order %s)", ErrNoShoppingID, s.st.OrderID)
+		}
+		s.st.ShoppingID = id
+	case StepConfirmPayment:
+		s.st.PaymentConfirmed = true
+	}
+	return nil
+}
+
+// Cancel records that the order was canceled (OrderCanceled) and reports
+// whether that changed the saga. It never sends anything itself: a command
+// is always in flight, and its reply tells what to undo (see Handle).
+//
+//   - running: the saga stops going forward; it is compensating with the
+//     reason "order canceled" once the awaited reply arrives;
+//   - compensating after a failure: the compensations go on, and the saga
+//     ends canceled without sending rejectOrder;
+//   - rejected: rejectOrder found the order canceled already (and left it
+//     so), so the saga's end is corrected to canceled;
+//   - approved: nothing changes: the order was canceled after the saga's
+//     work was done, and the cancel's own consumers release it;
+//   - canceled already: nothing changes (a repeated OrderCanceled).
+func (s *CreateOrder) Cancel() bool {
+	st := &s.st
+	if st.OrderCanceled || st.Status == StatusApproved {
+		return false
+	}
+	switch st.Status {
+	case StatusRunning:
+		st.Status, st.Reason = StatusCompensating, reasonCanceled
+	case StatusRejected:
+		st.Status = StatusCanceled
+	}
+	st.OrderCanceled = true
+	st.Version++
+	return true
 }
 
 // nextCompensation returns the compensation that follows the current step
@@ -212,6 +306,8 @@ func (s *CreateOrder) nextCompensation() Step {
 			// No list was created: nothing to cancel.
 		case c == StepVoidPayment && !s.st.PaymentConfirmed:
 			// The payment was not confirmed: nothing to void.
+		case c == StepRejectOrder && s.st.OrderCanceled:
+			// The order is canceled: it cannot, and need not, be rejected.
 		default:
 			return c
 		}

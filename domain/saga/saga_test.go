@@ -2,6 +2,7 @@ package saga_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,13 +75,33 @@ func TestStartRefusesAnIncompleteOrder(t *testing.T) {
 	}
 }
 
+// move is a reply and the step the saga must move to on it.
+type move struct {
+	reply saga.Reply
+	next  saga.Step
+}
+
+// play hands s each move's reply, which it must act on and move to the
+// move's step, running or compensating until the last.
+func play(t *testing.T, s *saga.CreateOrder, moves []move) {
+	t.Helper()
+	for i, m := range moves {
+		moved, err := s.Handle(m.reply)
+		if err != nil || !moved {
+			t.Fatalf("move %d (%+v): moved %t, err %v; want it acted on", i, m.reply, moved, err)
+		}
+		if s.Step() != m.next {
+			t.Fatalf("move %d (%+v): step %s, want %s", i, m.reply, s.Step(), m.next)
+		}
+		if final := i == len(moves)-1; !final && s.Status() != saga.StatusRunning && s.Status() != saga.StatusCompensating {
+			t.Fatalf("move %d: status %s before the end", i, s.Status())
+		}
+	}
+}
+
 // TestStepMachine drives a saga through every path: each reply must be
 // acted on and lead to the given step; the saga must end as described.
 func TestStepMachine(t *testing.T) {
-	type move struct {
-		reply saga.Reply
-		next  saga.Step
-	}
 	tests := []struct {
 		name       string
 		moves      []move
@@ -148,18 +169,7 @@ func TestStepMachine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := start(t)
-			for i, m := range tt.moves {
-				moved, err := s.Handle(m.reply)
-				if err != nil || !moved {
-					t.Fatalf("move %d (%+v): moved %t, err %v; want it acted on", i, m.reply, moved, err)
-				}
-				if s.Step() != m.next {
-					t.Fatalf("move %d (%+v): step %s, want %s", i, m.reply, s.Step(), m.next)
-				}
-				if final := i == len(tt.moves)-1; !final && s.Status() != saga.StatusRunning && s.Status() != saga.StatusCompensating {
-					t.Fatalf("move %d: status %s before the end", i, s.Status())
-				}
-			}
+			play(t, s, tt.moves)
 			st := s.State()
 			if st.Status != tt.wantStatus || st.Reason != tt.wantReason || !reflect.DeepEqual(st.CompensationFailures, tt.wantFailed) {
 				t.Errorf("end: status %s reason %q failures %q; want %s %q %q", st.Status, st.Reason, st.CompensationFailures,
@@ -197,18 +207,41 @@ func mustHandle(t *testing.T, s *saga.CreateOrder, replies ...saga.Reply) {
 func TestStaleRepliesChangeNothing(t *testing.T) {
 	all := []saga.Step{saga.StepAuthorizeCustomer, saga.StepCreateShoppingList, saga.StepConfirmPayment, saga.StepInitiateShopping,
 		saga.StepApproveOrder, saga.StepCancelShoppingList, saga.StepVoidPayment, saga.StepRejectOrder, saga.StepDone}
-	points := map[string][]saga.Reply{
-		"started":      nil,
-		"confirming":   {ok(saga.StepAuthorizeCustomer), listCreated},
-		"compensating": {ok(saga.StepAuthorizeCustomer), listCreated, fail(saga.StepConfirmPayment, "x")},
-		"approved": {ok(saga.StepAuthorizeCustomer), listCreated, ok(saga.StepConfirmPayment), ok(saga.StepInitiateShopping),
-			ok(saga.StepApproveOrder)},
-		"rejected": {fail(saga.StepAuthorizeCustomer, "x"), ok(saga.StepRejectOrder)},
-	}
-	for name, replies := range points {
-		t.Run(name, func(t *testing.T) {
+	// at returns a saga that handled before, was canceled when cancel is
+	// set, then handled after.
+	at := func(before []saga.Reply, cancel bool, after ...saga.Reply) func(*testing.T) *saga.CreateOrder {
+		return func(t *testing.T) *saga.CreateOrder {
 			s := start(t)
-			mustHandle(t, s, replies...)
+			mustHandle(t, s, before...)
+			if cancel && !s.Cancel() {
+				t.Fatal("Cancel changed nothing")
+			}
+			mustHandle(t, s, after...)
+			return s
+		}
+	}
+	authorized := ok(saga.StepAuthorizeCustomer)
+	points := map[string]func(*testing.T) *saga.CreateOrder{
+		"started":      at(nil, false),
+		"confirming":   at([]saga.Reply{authorized, listCreated}, false),
+		"compensating": at([]saga.Reply{authorized, listCreated, fail(saga.StepConfirmPayment, "x")}, false),
+		"approved": at([]saga.Reply{authorized, listCreated, ok(saga.StepConfirmPayment), ok(saga.StepInitiateShopping),
+			ok(saga.StepApproveOrder)}, false),
+		"rejected":                          at([]saga.Reply{fail(saga.StepAuthorizeCustomer, "x"), ok(saga.StepRejectOrder)}, false),
+		"canceled, awaiting confirmPayment": at([]saga.Reply{authorized, listCreated}, true),
+		"canceled, undoing the list":        at([]saga.Reply{authorized, listCreated}, true, ok(saga.StepConfirmPayment)),
+		"canceled, done":                    at([]saga.Reply{authorized}, true, fail(saga.StepCreateShoppingList, "x")),
+		"canceled before it started": func(t *testing.T) *saga.CreateOrder {
+			s, err := saga.StartCanceled(orderID, customerID, paymentID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+	}
+	for name, point := range points {
+		t.Run(name, func(t *testing.T) {
+			s := point(t)
 			before := s.State()
 			for _, step := range all {
 				if step == before.Step && step != saga.StepDone {
@@ -228,14 +261,143 @@ func TestStaleRepliesChangeNothing(t *testing.T) {
 	}
 }
 
+// TestCancelAtEachStep cancels the order at every point of a saga, then
+// answers what is in flight: the saga must go no further forward, undo
+// exactly what it did (never rejecting the canceled order) and end as
+// described; a second Cancel changes nothing.
+func TestCancelAtEachStep(t *testing.T) {
+	var (
+		authorized  = ok(saga.StepAuthorizeCustomer)
+		confirmed   = ok(saga.StepConfirmPayment)
+		initiated   = ok(saga.StepInitiateShopping)
+		listDone    = move{ok(saga.StepCancelShoppingList), saga.StepVoidPayment}
+		listDoneEnd = move{ok(saga.StepCancelShoppingList), saga.StepDone}
+		voided      = move{ok(saga.StepVoidPayment), saga.StepDone}
+		allForward  = []saga.Reply{authorized, listCreated, confirmed, initiated}
+	)
+	tests := []struct {
+		name        string
+		before      []saga.Reply // handled before the cancel
+		wantChanged bool
+		after       []move // replies after the cancel, and the step each leads to
+		wantStatus  saga.Status
+		wantReason  string
+		wantFailed  []string
+	}{
+		{name: "awaiting authorizeCustomer, authorized", wantChanged: true,
+			after: []move{{authorized, saga.StepDone}}, wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "awaiting authorizeCustomer, refused", wantChanged: true,
+			after: []move{{fail(saga.StepAuthorizeCustomer, "disabled"), saga.StepDone}}, wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "awaiting createShoppingList, created", before: []saga.Reply{authorized}, wantChanged: true,
+			after:      []move{{listCreated, saga.StepCancelShoppingList}, listDoneEnd},
+			wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "awaiting createShoppingList, refused", before: []saga.Reply{authorized}, wantChanged: true,
+			after: []move{{fail(saga.StepCreateShoppingList, "no stores"), saga.StepDone}}, wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "awaiting confirmPayment, confirmed", before: []saga.Reply{authorized, listCreated}, wantChanged: true,
+			after:      []move{{confirmed, saga.StepCancelShoppingList}, listDone, voided},
+			wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "awaiting confirmPayment, refused", before: []saga.Reply{authorized, listCreated}, wantChanged: true,
+			after:      []move{{fail(saga.StepConfirmPayment, "voided"), saga.StepCancelShoppingList}, listDoneEnd},
+			wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "awaiting initiateShopping, initiated", before: allForward[:3], wantChanged: true,
+			after:      []move{{initiated, saga.StepCancelShoppingList}, listDone, voided},
+			wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "awaiting initiateShopping, refused: the depot canceled the list first", before: allForward[:3], wantChanged: true,
+			after:      []move{{fail(saga.StepInitiateShopping, "list canceled"), saga.StepCancelShoppingList}, listDone, voided},
+			wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "awaiting approveOrder, refused", before: allForward, wantChanged: true,
+			after:      []move{{fail(saga.StepApproveOrder, "order is canceled"), saga.StepCancelShoppingList}, listDone, voided},
+			wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "awaiting approveOrder, approved before the cancel: the cancel's consumers release it", before: allForward, wantChanged: true,
+			after: []move{{ok(saga.StepApproveOrder), saga.StepDone}}, wantStatus: saga.StatusCanceled, wantReason: "order canceled"},
+		{name: "a refused compensation is recorded", before: allForward, wantChanged: true,
+			after: []move{{fail(saga.StepApproveOrder, "order is canceled"), saga.StepCancelShoppingList},
+				{fail(saga.StepCancelShoppingList, "list is completed"), saga.StepVoidPayment}, voided},
+			wantStatus: saga.StatusCanceled, wantReason: "order canceled", wantFailed: []string{"cancelShoppingList: list is completed"}},
+		{name: "compensating a failure: no rejectOrder", before: []saga.Reply{authorized, listCreated, fail(saga.StepConfirmPayment, "amount differs")},
+			wantChanged: true, after: []move{listDoneEnd},
+			wantStatus: saga.StatusCanceled, wantReason: "confirmPayment failed: amount differs"},
+		{name: "awaiting rejectOrder: the order stays canceled", before: []saga.Reply{fail(saga.StepAuthorizeCustomer, "disabled")},
+			wantChanged: true, after: []move{{ok(saga.StepRejectOrder), saga.StepDone}},
+			wantStatus: saga.StatusCanceled, wantReason: "authorizeCustomer failed: disabled"},
+		{name: "rejected: rejectOrder found it canceled", before: []saga.Reply{fail(saga.StepAuthorizeCustomer, "disabled"), ok(saga.StepRejectOrder)},
+			wantChanged: true, wantStatus: saga.StatusCanceled, wantReason: "authorizeCustomer failed: disabled"},
+		{name: "approved: canceled after the saga's work", before: append(slices.Clone(allForward), ok(saga.StepApproveOrder)),
+			wantStatus: saga.StatusApproved},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := start(t)
+			mustHandle(t, s, tt.before...)
+			awaited := s.Step()
+			if changed := s.Cancel(); changed != tt.wantChanged {
+				t.Fatalf("Cancel() = %t, want %t", changed, tt.wantChanged)
+			}
+			if s.Step() != awaited {
+				t.Fatalf("Cancel moved the saga from %s to %s; the reply in flight must come first", awaited, s.Step())
+			}
+			once := s.State()
+			if s.Cancel() || !reflect.DeepEqual(s.State(), once) {
+				t.Errorf("a second Cancel changed the saga from %+v to %+v", once, s.State())
+			}
+			play(t, s, tt.after)
+			st := s.State()
+			if st.Step != saga.StepDone || st.Status != tt.wantStatus || st.Reason != tt.wantReason || !reflect.DeepEqual(st.CompensationFailures, tt.wantFailed) {
+				t.Errorf("end: %s %s reason %q failures %q; want done %s %q %q", st.Step, st.Status, st.Reason, st.CompensationFailures,
+					tt.wantStatus, tt.wantReason, tt.wantFailed)
+			}
+			if st.OrderCanceled != tt.wantChanged {
+				t.Errorf("OrderCanceled = %t, want %t", st.OrderCanceled, tt.wantChanged)
+			}
+			changes := 0
+			if tt.wantChanged {
+				changes = 1
+			}
+			if want := int64(1 + len(tt.before) + changes + len(tt.after)); st.Version != want {
+				t.Errorf("version = %d, want %d (one per reply acted on and one for the cancel)", st.Version, want)
+			}
+		})
+	}
+}
+
+func TestStartCanceled(t *testing.T) {
+	s, err := saga.StartCanceled(orderID, customerID, paymentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := saga.State{OrderID: orderID, CustomerID: customerID, PaymentID: paymentID, Step: saga.StepDone, Status: saga.StatusCanceled,
+		Reason: "order canceled", OrderCanceled: true, Version: 1}
+	if got := s.State(); !reflect.DeepEqual(got, want) {
+		t.Errorf("state = %+v, want %+v", got, want)
+	}
+	if s.Cancel() {
+		t.Error("Cancel changed a saga canceled before it started")
+	}
+	for _, r := range []saga.Reply{ok(saga.StepAuthorizeCustomer), fail(saga.StepRejectOrder, "x")} {
+		if moved, err := s.Handle(r); moved || err != nil {
+			t.Errorf("Handle(%+v) = %t, %v; want it ignored", r, moved, err)
+		}
+	}
+	if _, err := saga.StartCanceled(" ", customerID, paymentID); err == nil {
+		t.Error("StartCanceled without an order id succeeded")
+	} else {
+		domaintest.AssertErr(t, err, saga.ErrIncomplete, domain.ErrInvalid)
+	}
+}
+
 func TestListCreatedWithoutAnIDIsInvalid(t *testing.T) {
-	s := start(t)
-	mustHandle(t, s, ok(saga.StepAuthorizeCustomer))
-	before := s.State()
-	moved, err := s.Handle(ok(saga.StepCreateShoppingList))
-	domaintest.AssertErr(t, err, saga.ErrNoShoppingID, domain.ErrInvalid)
-	if moved || !reflect.DeepEqual(s.State(), before) {
-		t.Errorf("an invalid reply moved the saga: %t, %+v", moved, s.State())
+	for _, canceled := range []bool{false, true} {
+		s := start(t)
+		mustHandle(t, s, ok(saga.StepAuthorizeCustomer))
+		if canceled {
+			s.Cancel() // the list is still recorded, to be canceled
+		}
+		before := s.State()
+		moved, err := s.Handle(ok(saga.StepCreateShoppingList))
+		domaintest.AssertErr(t, err, saga.ErrNoShoppingID, domain.ErrInvalid)
+		if moved || !reflect.DeepEqual(s.State(), before) {
+			t.Errorf("canceled %t: an invalid reply moved the saga: %t, %+v", canceled, moved, s.State())
+		}
 	}
 }
 
@@ -273,7 +435,7 @@ func TestParseStepAndStatus(t *testing.T) {
 			t.Errorf("%s.Compensating() = %t, want %t", st, st.Compensating(), wantComp)
 		}
 	}
-	for _, st := range []saga.Status{saga.StatusRunning, saga.StatusCompensating, saga.StatusApproved, saga.StatusRejected} {
+	for _, st := range []saga.Status{saga.StatusRunning, saga.StatusCompensating, saga.StatusApproved, saga.StatusRejected, saga.StatusCanceled} {
 		got, err := saga.ParseStatus(st.String())
 		if err != nil || got != st {
 			t.Errorf("ParseStatus(%q) = %v, %v", st, got, err)

@@ -60,16 +60,20 @@ type Status struct{ name string }
 var (
 	// StatusRunning: going forward, step by step.
 	StatusRunning = Status{"running"}
-	// StatusCompensating: a step failed; undoing the earlier ones.
+	// StatusCompensating: a step failed, or the order was canceled; undoing
+	// the earlier ones (once the reply to the step in flight is in).
 	StatusCompensating = Status{"compensating"}
 	// StatusApproved: every step succeeded; the order is approved (final).
 	StatusApproved = Status{"approved"}
 	// StatusRejected: a step failed, the earlier ones were undone and the
 	// order rejected (final).
 	StatusRejected = Status{"rejected"}
+	// StatusCanceled: the order was canceled before the saga approved it;
+	// what the saga had done is undone (final).
+	StatusCanceled = Status{"canceled"}
 )
 
-var statuses = []Status{StatusRunning, StatusCompensating, StatusApproved, StatusRejected}
+var statuses = []Status{StatusRunning, StatusCompensating, StatusApproved, StatusRejected, StatusCanceled}
 
 // ErrUnknownStatus (kind domain.ErrInvalid): ParseStatus got a name that is
 // not a status.

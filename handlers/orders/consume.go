@@ -46,10 +46,12 @@ func (h *Handlers) OnBasketCheckedOut(ctx context.Context, e events.BasketChecke
 }
 
 // OnApproveOrder carries out the saga's ApproveOrder: the pending order is
-// approved with the shopping list and OrderApproved published. The reply is
-// a success, also when the order was approved with that list already (the
-// command came again: no new event). When the order cannot be approved (it
-// was canceled or rejected meanwhile) the reply is a failure with the
+// approved with the shopping list and OrderApproved published; when the bots
+// completed that list already, the order is readied at once and
+// OrderReadied published after it. The reply is a success, also when the
+// order was approved with that list already (the command came again: no new
+// event). When the order cannot be approved (it was canceled or rejected
+// meanwhile, or shopped with another list) the reply is a failure with the
 // reason, and the saga compensates.
 func (h *Handlers) OnApproveOrder(ctx context.Context, c events.ApproveOrder) error {
 	return h.answer(ctx, events.ApproveOrderName, c.OrderID, func(o *order.Order) ([]order.Event, error) {
@@ -59,9 +61,10 @@ func (h *Handlers) OnApproveOrder(ctx context.Context, c events.ApproveOrder) er
 
 // OnRejectOrder carries out the saga's RejectOrder, its last compensation:
 // the pending order is rejected with the reason and OrderRejected published.
-// The reply is a success, also when the order is rejected already; a
-// failure when it is not pending (canceled by the customer, say), which the
-// saga logs and accepts.
+// The reply is a success, also when the order is rejected already or was
+// canceled by the customer meanwhile (it stays canceled: nothing goes
+// ahead either way); a failure when it was approved, which the saga records
+// for an operator.
 func (h *Handlers) OnRejectOrder(ctx context.Context, c events.RejectOrder) error {
 	return h.answer(ctx, events.RejectOrderName, c.OrderID, func(o *order.Order) ([]order.Event, error) {
 		return o.Reject(c.Reason)
@@ -96,33 +99,45 @@ func (h *Handlers) answer(ctx context.Context, command, id string, decide func(*
 	return h.replies.Publish(ctx, reply)
 }
 
-// OnShoppingListCompleted readies the approved order: it gets a new invoice
-// ID, which payments creates the invoice with, and OrderReadied is published.
-// A ready or completed order stays as it is. A pending order means a fast
-// bot finished the list before ApproveOrder was processed here: the error is
-// transient, so the message is retried until the approval lands. A canceled
-// or rejected order has nothing to ready: the event is acknowledged and
-// logged.
+// OnShoppingListCompleted readies the order whose shopping list the bots
+// completed: it gets a new invoice ID, which payments creates the invoice
+// with, and OrderReadied is published. A pending order, whose approval has
+// not been processed yet (the saga makes the list available before it
+// approves the order, and the saga may be down for as long as it likes),
+// records the completion with that invoice ID and publishes nothing yet;
+// its approval readies it at once (see order.Order.Ready). Either way the
+// event is acknowledged, whatever order the two arrive in. A ready or
+// completed order stays as it is. A canceled or rejected order has nothing
+// to ready: the event is acknowledged and logged. A list that is not the
+// order's is domain.ErrConflict.
 func (h *Handlers) OnShoppingListCompleted(ctx context.Context, e events.ShoppingListCompleted) error {
 	ignored := "" // the status of an order that will not be readied
+	early := false
 	err := h.repo.Update(ctx, e.OrderID, func(o *order.Order) ([]order.Event, error) {
-		ignored = ""
+		ignored, early = "", false
 		switch o.Status() {
-		case order.StatusPending:
-			// No error kind on purpose: it must be retried, not poisoned.
-			return nil, fmt.Errorf("order %s is still pending: shopping list %s completed before its approval was processed; retrying until it is",
-				o.ID(), e.ShoppingID)
 		case order.StatusCanceled, order.StatusRejected:
 			ignored = o.Status().String()
 			return nil, nil
 		}
-		return o.Ready(h.newID())
+		evs, err := o.Ready(e.ShoppingID, h.newID())
+		if len(evs) > 0 {
+			_, early = evs[0].(order.ShoppingCompleted)
+		}
+		return evs, err
 	})
-	if err == nil && ignored != "" {
+	if err != nil {
+		return retryable(err)
+	}
+	switch {
+	case ignored != "":
 		h.logger.InfoContext(ctx, "shopping list completed for an order that will not be readied; ignored",
 			"order_id", e.OrderID, "shopping_id", e.ShoppingID, "status", ignored)
+	case early:
+		h.logger.InfoContext(ctx, "shopping list completed before the order's approval; it becomes ready once approved",
+			"order_id", e.OrderID, "shopping_id", e.ShoppingID)
 	}
-	return retryable(err)
+	return nil
 }
 
 // OnInvoicePaid completes the ready order whose invoice was paid and

@@ -54,6 +54,7 @@ func to(t *testing.T, status string) *fixture {
 	ctx := context.Background()
 	steps := map[string][]func() error{
 		"pending":   nil,
+		"shopped":   {f.listCompleted},
 		"approved":  {f.approve},
 		"ready":     {f.approve, f.listCompleted},
 		"completed": {f.approve, f.listCompleted, f.invoicePaid},
@@ -159,8 +160,11 @@ func TestSagaCommands(t *testing.T) {
 			wantEvent: order.Rejected{Reason: "confirmPayment failed: amount differs"}, wantReply: reply(events.RejectOrderName, true, ""), wantStatus: "rejected"},
 		{name: "reject again: same success, no event", from: "rejected", run: (*fixture).reject,
 			wantReply: reply(events.RejectOrderName, true, ""), wantStatus: "rejected"},
-		{name: "reject a canceled order: failure", from: "canceled", run: (*fixture).reject,
-			wantReply: reply(events.RejectOrderName, false, ""), wantReason: "is canceled", wantStatus: "canceled"},
+		{name: "reject a canceled order: success, no event, still canceled", from: "canceled", run: (*fixture).reject,
+			wantReply: reply(events.RejectOrderName, true, ""), wantStatus: "canceled"},
+		{name: "approve an order shopped with another list: failure", from: "shopped", run: func(f *fixture) error {
+			return f.h.OnApproveOrder(context.Background(), events.ApproveOrder{OrderID: basketID, ShoppingID: firstID})
+		}, wantReply: reply(events.ApproveOrderName, false, ""), wantReason: "another shopping list", wantStatus: "pending"},
 		{name: "reject an approved order: failure", from: "approved", run: (*fixture).reject,
 			wantReply: reply(events.RejectOrderName, false, ""), wantReason: "is approved", wantStatus: "approved"},
 	}
@@ -245,6 +249,9 @@ func TestOnShoppingListCompleted(t *testing.T) {
 		wantStatus string
 		wantLog    string
 	}{
+		{from: "pending", wantEvent: order.ShoppingCompleted{ShoppingID: shoppingID, InvoiceID: firstID}, wantStatus: "pending",
+			wantLog: "becomes ready once approved"},
+		{from: "shopped", wantStatus: "pending"},
 		{from: "approved", wantEvent: order.Readied{InvoiceID: firstID}, wantStatus: "ready"},
 		{from: "ready", wantStatus: "ready"},
 		{from: "completed", wantStatus: "completed"},
@@ -272,27 +279,74 @@ func TestOnShoppingListCompleted(t *testing.T) {
 	}
 }
 
-func TestOnShoppingListCompletedWhilePendingIsRetried(t *testing.T) {
-	f := to(t, "pending")
-	err := f.listCompleted()
-	if err == nil || errors.Is(err, domain.ErrInvalid) || errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
-		t.Fatalf("err = %v, want a transient error of no domain kind", err)
+func TestOnShoppingListCompletedOfAnotherListIsAConflict(t *testing.T) {
+	for _, from := range []string{"shopped", "approved", "ready"} {
+		t.Run(from, func(t *testing.T) {
+			f := to(t, from)
+			before := len(f.store.events())
+			err := f.h.OnShoppingListCompleted(context.Background(), events.ShoppingListCompleted{ShoppingID: firstID, OrderID: basketID})
+			if !errors.Is(err, order.ErrOtherShoppingList) || !errors.Is(err, domain.ErrConflict) {
+				t.Errorf("err = %v, want ErrOtherShoppingList (permanent)", err)
+			}
+			if len(f.store.events()) != before {
+				t.Error("the order changed")
+			}
+		})
 	}
-	if !strings.Contains(err.Error(), "is still pending") {
-		t.Errorf("err = %q, want it to say the order is still pending", err)
+}
+
+// TestShoppingListCompletedAndApprovalInEitherOrder: whichever of
+// ShoppingListCompleted and ApproveOrder comes first, and however often
+// each comes (under new message IDs; the inbox drops a redelivery of the
+// same one), the order ends ready once, with the first invoice, every
+// approval is answered with a success, and the invoice completes it.
+func TestShoppingListCompletedAndApprovalInEitherOrder(t *testing.T) {
+	approve, listCompleted := (*fixture).approve, (*fixture).listCompleted
+	approved, readied := order.Approved{ShoppingID: shoppingID}, order.Readied{InvoiceID: firstID}
+	tests := []struct {
+		name  string
+		steps []func(*fixture) error
+		want  []order.Event
+	}{
+		{"approval first", []func(*fixture) error{approve, listCompleted, approve, listCompleted},
+			[]order.Event{approved, readied}},
+		{"list completed first", []func(*fixture) error{listCompleted, listCompleted, approve, listCompleted, approve},
+			[]order.Event{order.ShoppingCompleted{ShoppingID: shoppingID, InvoiceID: firstID}, approved, readied}},
 	}
-	if len(f.store.events()) != 1 {
-		t.Error("the order changed")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := to(t, "pending")
+			for i, step := range tt.steps {
+				if err := step(f); err != nil {
+					t.Fatalf("step %d: %v", i+1, err)
+				}
+			}
+			if got := f.store.events()[1:]; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("events after Created = %#v, want %#v", got, tt.want)
+			}
+			for _, r := range f.replies.all() {
+				if r != reply(events.ApproveOrderName, true, "") {
+					t.Errorf("reply = %+v, want every approval a success", r)
+				}
+			}
+			if err := f.invoicePaid(); err != nil {
+				t.Fatal(err)
+			}
+			if s := f.status(t); s != "completed" {
+				t.Errorf("status = %s, want completed", s)
+			}
+		})
 	}
-	// The approval lands; the retried event now readies the order.
-	if err := f.approve(); err != nil {
-		t.Fatal(err)
+}
+
+func TestAnOrderShoppedWhilePendingCannotBeCanceled(t *testing.T) {
+	f := to(t, "shopped")
+	err := f.h.CancelOrder(context.Background(), basketID)
+	if !errors.Is(err, order.ErrNotCancelable) || !errors.Is(err, domain.ErrConflict) {
+		t.Errorf("err = %v, want ErrNotCancelable (a 409)", err)
 	}
-	if err := f.listCompleted(); err != nil {
-		t.Fatal(err)
-	}
-	if s := f.status(t); s != "ready" {
-		t.Errorf("status = %s, want ready", s)
+	if s := f.status(t); s != "pending" {
+		t.Errorf("status = %s, want still pending", s)
 	}
 }
 

@@ -83,6 +83,8 @@ func toHistoryEventJSON(r order.Recorded) historyEventJSON {
 		out.Name, out.Data = events.OrderApprovedName, map[string]string{"shoppingId": e.ShoppingID}
 	case order.Rejected:
 		out.Name, out.Data = events.OrderRejectedName, map[string]string{"reason": e.Reason}
+	case order.ShoppingCompleted:
+		out.Name, out.Data = events.OrderShoppingCompletedName, map[string]string{"shoppingId": e.ShoppingID, "invoiceId": e.InvoiceID}
 	case order.Readied:
 		out.Name, out.Data = events.OrderReadiedName, map[string]string{"invoiceId": e.InvoiceID}
 	case order.Canceled:

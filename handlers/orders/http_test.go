@@ -125,6 +125,28 @@ func TestHTTPHistoryOfACompletedOrder(t *testing.T) {
 	}
 }
 
+func TestHTTPOrderShoppedBeforeItsApproval(t *testing.T) {
+	f := to(t, "shopped")
+	if err := f.approve(); err != nil {
+		t.Fatal(err)
+	}
+	api := newAPI(f)
+	testkit.AssertJSON(t, testkit.Request(t, api, http.MethodGet, "/api/ordering/"+basketID+"/history", ""), http.StatusOK, `{"events": [
+		{"version": 1, "name": "orders.OrderCreated", "occurredAt": "2025-03-01T10:01:00Z",
+		 "data": {"customerId": "`+customerID+`", "paymentId": "`+paymentID+`", "items": [`+itemJSONText+`], "total": 19.98}},
+		{"version": 2, "name": "orders.OrderShoppingCompleted", "occurredAt": "2025-03-01T10:02:00Z",
+		 "data": {"shoppingId": "`+shoppingID+`", "invoiceId": "`+firstID+`"}},
+		{"version": 3, "name": "orders.OrderApproved", "occurredAt": "2025-03-01T10:03:00Z", "data": {"shoppingId": "`+shoppingID+`"}},
+		{"version": 4, "name": "orders.OrderReadied", "occurredAt": "2025-03-01T10:04:00Z", "data": {"invoiceId": "`+firstID+`"}}]}`)
+}
+
+func TestHTTPCancelAnOrderShoppedWhilePendingIsAConflict(t *testing.T) {
+	rec := testkit.Request(t, newAPI(to(t, "shopped")), http.MethodDelete, "/api/ordering/"+basketID, "")
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "its shopping list "+shoppingID+" was completed") {
+		t.Errorf("cancel = %d %s, want 409 saying the list was completed", rec.Code, rec.Body)
+	}
+}
+
 func TestHTTPErrors(t *testing.T) {
 	const unknown = "00000000-0000-4000-8000-999999999999"
 	body := func(customer, items string) string {

@@ -36,6 +36,56 @@ func (h *Handlers) OnOrderCreated(ctx context.Context, e events.OrderCreated) er
 	return err
 }
 
+// OnOrderCanceled tells the order's saga that the customer canceled the
+// order: it sends no further forward step and, once the reply to the
+// command in flight arrives, undoes what it did and ends canceled (see
+// saga.CreateOrder.Cancel). It sends nothing itself. An order with no saga
+// yet (its OrderCanceled overtook its OrderCreated) gets a saga that ended
+// canceled, so that OrderCreated starts nothing. A repeated OrderCanceled,
+// or one for a saga that approved the order, changes nothing.
+func (h *Handlers) OnOrderCanceled(ctx context.Context, e events.OrderCanceled) error {
+	after, changed, err := h.cancel(ctx, e.OrderID)
+	if errors.Is(err, domain.ErrNotFound) {
+		var s *saga.CreateOrder
+		if s, err = saga.StartCanceled(e.OrderID, e.CustomerID, e.PaymentID); err != nil {
+			return err
+		}
+		err = h.repo.Add(ctx, s)
+		after, changed = s.State(), err == nil
+		if errors.Is(err, saga.ErrExists) {
+			// Its OrderCreated started the saga meanwhile: cancel that one.
+			after, changed, err = h.cancel(ctx, e.OrderID)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	log := h.logger.With("order_id", e.OrderID)
+	switch {
+	case !changed:
+		log.InfoContext(ctx, "OrderCanceled changes nothing: the saga knew it already or approved the order before it", "status", after.Status.String())
+	case after.Step == saga.StepDone:
+		log.InfoContext(ctx, "order canceled; the saga has nothing left to do", "status", after.Status.String())
+	default:
+		log.InfoContext(ctx, "order canceled; the saga goes no further and undoes what it did once the reply it awaits arrives",
+			"awaits", after.Step.String())
+	}
+	return nil
+}
+
+// cancel records the cancel in the order's saga and returns the saga's
+// state and whether it changed.
+func (h *Handlers) cancel(ctx context.Context, orderID string) (saga.State, bool, error) {
+	var after saga.State
+	var changed bool
+	err := h.repo.Update(ctx, orderID, func(s *saga.CreateOrder) ([]events.Event, error) {
+		changed = s.Cancel()
+		after = s.State()
+		return nil, nil
+	})
+	return after, changed, err
+}
+
 // stepOf maps each command's wire name to the step that sent it.
 var stepOf = map[string]saga.Step{
 	events.AuthorizeCustomerName:  saga.StepAuthorizeCustomer,
@@ -83,9 +133,17 @@ func (h *Handlers) OnCreateOrderReply(ctx context.Context, r events.CreateOrderR
 	case !moved:
 		log.InfoContext(ctx, "reply ignored: the saga does not await it (duplicate or stale)")
 		return nil
+	case !r.Success && step.Compensating() && after.OrderCanceled:
+		// The customer's cancel decided the order's fate, and the service
+		// that refused reports what it keeps (depot: a list the bots
+		// completed before the cancel reached it); nothing is left for an
+		// operator that the order's own flow does not settle.
+		log.WarnContext(ctx, "compensation refused after the order was canceled; the saga goes on", "reason", r.Reason)
 	case !r.Success && step.Compensating():
 		// See saga.CreateOrder.Handle for why the saga goes on.
-		log.WarnContext(ctx, "compensation failed; the saga goes on, an operator must resolve it", "reason", r.Reason)
+		log.ErrorContext(ctx, "compensation failed; the saga goes on, an operator must resolve it", "reason", r.Reason)
+	case after.OrderCanceled && !step.Compensating():
+		log.InfoContext(ctx, "the order was canceled: the saga goes no further and undoes what it did", "success", r.Success, "reason", r.Reason)
 	case !r.Success:
 		log.InfoContext(ctx, "saga step failed; compensating", "reason", after.Reason)
 	}

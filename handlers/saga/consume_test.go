@@ -238,3 +238,177 @@ func TestRepliesThatCannotBeHandled(t *testing.T) {
 		})
 	}
 }
+
+var orderCanceled = events.OrderCanceled{OrderID: orderID, CustomerID: customerID, PaymentID: paymentID}
+
+// TestOnOrderCanceledAtEachStep cancels the order at every step of its
+// saga, before and after the reply in flight: once the saga knows, it sends
+// no forward step, undoes what it did with "order canceled" and never
+// rejects the canceled order. Every OrderCanceled is delivered twice (as
+// under two message IDs); the second changes and sends nothing.
+func TestOnOrderCanceledAtEachStep(t *testing.T) {
+	const why = "order canceled"
+	cancelList := events.CancelShoppingList{OrderID: orderID, ShoppingID: shoppingID, Reason: why}
+	void := events.VoidPayment{OrderID: orderID, PaymentID: paymentID, Reason: why}
+	type input = func(*testing.T, *fixture)
+	answer := func(r events.CreateOrderReply) input {
+		return func(t *testing.T, f *fixture) {
+			t.Helper()
+			if err := f.h.OnCreateOrderReply(context.Background(), r); err != nil {
+				t.Fatalf("reply %+v: %v", r, err)
+			}
+		}
+	}
+	cancel := func(t *testing.T, f *fixture) {
+		t.Helper()
+		for i := range 2 {
+			sent, writes := len(f.repo.commands()), f.repo.writes
+			if err := f.h.OnOrderCanceled(context.Background(), orderCanceled); err != nil {
+				t.Fatalf("OrderCanceled #%d: %v", i+1, err)
+			}
+			if got := f.repo.commands()[sent:]; len(got) != 0 {
+				t.Errorf("OrderCanceled #%d sent %#v; the reply in flight must come first", i+1, got)
+			}
+			if i == 1 && f.repo.writes != writes {
+				t.Error("a repeated OrderCanceled changed the saga")
+			}
+		}
+	}
+	var (
+		authorized = answer(ok(events.AuthorizeCustomerName))
+		created    = answer(listCreated)
+		confirmed  = answer(ok(events.ConfirmPaymentName))
+		initiated  = answer(ok(events.InitiateShoppingName))
+		approved   = answer(ok(events.ApproveOrderName))
+		listUndone = answer(ok(events.CancelShoppingListName))
+		voided     = answer(ok(events.VoidPaymentName))
+	)
+	tests := []struct {
+		name       string
+		inputs     []input
+		want       []events.Event // after AuthorizeCustomer
+		wantStatus saga.Status
+	}{
+		{"authorizeCustomer: cancel, then authorized", []input{cancel, authorized}, nil, saga.StatusCanceled},
+		{"authorizeCustomer: cancel, then refused", []input{cancel, answer(fail(events.AuthorizeCustomerName, "disabled"))}, nil, saga.StatusCanceled},
+		{"authorizeCustomer: authorized, then cancel", []input{authorized, cancel, created, listUndone},
+			[]events.Event{createList, cancelList}, saga.StatusCanceled},
+		{"createShoppingList: cancel, then created", []input{authorized, cancel, created, listUndone},
+			[]events.Event{createList, cancelList}, saga.StatusCanceled},
+		{"createShoppingList: created, then cancel", []input{authorized, created, cancel, confirmed, listUndone, voided},
+			[]events.Event{createList, confirm, cancelList, void}, saga.StatusCanceled},
+		{"confirmPayment: cancel, then confirmed", []input{authorized, created, cancel, confirmed, listUndone, voided},
+			[]events.Event{createList, confirm, cancelList, void}, saga.StatusCanceled},
+		{"confirmPayment: cancel, then refused", []input{authorized, created, cancel, answer(fail(events.ConfirmPaymentName, "voided")), listUndone},
+			[]events.Event{createList, confirm, cancelList}, saga.StatusCanceled},
+		{"initiateShopping: cancel, then initiated", []input{authorized, created, confirmed, cancel, initiated, listUndone, voided},
+			[]events.Event{createList, confirm, initiate, cancelList, void}, saga.StatusCanceled},
+		{"initiateShopping: cancel, then refused (the depot canceled the list)",
+			[]input{authorized, created, confirmed, cancel, answer(fail(events.InitiateShoppingName, "list canceled")), listUndone, voided},
+			[]events.Event{createList, confirm, initiate, cancelList, void}, saga.StatusCanceled},
+		{"initiateShopping: initiated, then cancel", []input{authorized, created, confirmed, initiated, cancel,
+			answer(fail(events.ApproveOrderName, "order is canceled")), listUndone, voided},
+			[]events.Event{createList, confirm, initiate, approve, cancelList, void}, saga.StatusCanceled},
+		{"approveOrder: cancel, then refused", []input{authorized, created, confirmed, initiated, cancel,
+			answer(fail(events.ApproveOrderName, "order is canceled")), listUndone, voided},
+			[]events.Event{createList, confirm, initiate, approve, cancelList, void}, saga.StatusCanceled},
+		{"approveOrder: cancel, then approved (the approval came first at orders)", []input{authorized, created, confirmed, initiated, cancel, approved},
+			[]events.Event{createList, confirm, initiate, approve}, saga.StatusCanceled},
+		{"approveOrder: approved, then cancel", []input{authorized, created, confirmed, initiated, approved, cancel},
+			[]events.Event{createList, confirm, initiate, approve}, saga.StatusApproved},
+		{"compensating a failure: cancel before rejectOrder is sent",
+			[]input{authorized, created, answer(fail(events.ConfirmPaymentName, "amount differs")), cancel, listUndone},
+			[]events.Event{createList, confirm, events.CancelShoppingList{OrderID: orderID, ShoppingID: shoppingID, Reason: "confirmPayment failed: amount differs"}},
+			saga.StatusCanceled},
+		{"compensating a failure: rejectOrder found the order canceled",
+			[]input{answer(fail(events.AuthorizeCustomerName, "disabled")), answer(ok(events.RejectOrderName)), cancel},
+			[]events.Event{events.RejectOrder{OrderID: orderID, Reason: "authorizeCustomer failed: disabled"}}, saga.StatusCanceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := started(t)
+			for _, in := range tt.inputs {
+				in(t, f)
+			}
+			want := append([]events.Event{authorize}, tt.want...)
+			if got := f.repo.commands(); !reflect.DeepEqual(got, want) {
+				t.Errorf("commands:\n got %#v\nwant %#v", got, want)
+			}
+			if st := f.repo.state(orderID); st.Step != saga.StepDone || st.Status != tt.wantStatus || len(st.CompensationFailures) != 0 {
+				t.Errorf("saga ended at %s %s (failures %q), want done %s with none", st.Step, st.Status, st.CompensationFailures, tt.wantStatus)
+			}
+			if strings.Contains(f.log.String(), "level=ERROR") || strings.Contains(f.log.String(), "operator") {
+				t.Errorf("log = %q, want no error and no call for an operator", f.log)
+			}
+		})
+	}
+}
+
+func TestOnOrderCanceledBeforeOrderCreated(t *testing.T) {
+	f := newFixture()
+	ctx := context.Background()
+	for range 2 {
+		if err := f.h.OnOrderCanceled(ctx, orderCanceled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.h.OnOrderCreated(ctx, orderCreated); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.repo.commands(); len(got) != 0 {
+		t.Errorf("commands = %#v, want none: the order was canceled before its saga started", got)
+	}
+	if st := f.repo.state(orderID); st.Step != saga.StepDone || st.Status != saga.StatusCanceled || !st.OrderCanceled || st.Version != 1 {
+		t.Errorf("saga = %+v, want done and canceled, written once", st)
+	}
+	if !strings.Contains(f.log.String(), "OrderCreated ignored") {
+		t.Errorf("log = %q, want the ignored OrderCreated noted", f.log)
+	}
+}
+
+func TestOnOrderCanceledRacingOrderCreated(t *testing.T) {
+	f := newFixture()
+	racer, err := saga.Start(orderID, customerID, paymentID, []saga.Item{saga.Item(items[0])}, 1998)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.repo.racer = racer
+	if err := f.h.OnOrderCanceled(context.Background(), orderCanceled); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.repo.state(orderID); st.Step != saga.StepAuthorizeCustomer || st.Status != saga.StatusCompensating || !st.OrderCanceled {
+		t.Errorf("saga = %+v, want the started saga canceled, still awaiting authorizeCustomer", st)
+	}
+}
+
+func TestFailedCompensationCallsForAnOperatorUnlessTheOrderWasCanceled(t *testing.T) {
+	for _, canceled := range []bool{false, true} {
+		f := started(t)
+		ctx := context.Background()
+		for _, r := range []events.CreateOrderReply{ok(events.AuthorizeCustomerName), listCreated} {
+			if err := f.h.OnCreateOrderReply(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if canceled {
+			if err := f.h.OnOrderCanceled(ctx, orderCanceled); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, r := range []events.CreateOrderReply{fail(events.ConfirmPaymentName, "voided"), fail(events.CancelShoppingListName, "list is completed")} {
+			if err := f.h.OnCreateOrderReply(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		log := f.log.String()
+		if operator := strings.Contains(log, "level=ERROR") && strings.Contains(log, "an operator must resolve it"); operator == canceled {
+			t.Errorf("canceled %t: log = %q, want an ERROR calling for an operator only when the order was not canceled", canceled, log)
+		}
+		if canceled && !strings.Contains(log, "level=WARN msg=\"compensation refused after the order was canceled") {
+			t.Errorf("log = %q, want the refusal warned about", log)
+		}
+		if got := f.repo.state(orderID).CompensationFailures; !reflect.DeepEqual(got, []string{"cancelShoppingList: list is completed"}) {
+			t.Errorf("canceled %t: compensation failures = %q", canceled, got)
+		}
+	}
+}

@@ -23,6 +23,9 @@ type fakeRepo struct {
 	sagas  map[string]saga.State
 	sent   []events.Event
 	writes int
+	// racer, when set, is stored by the next Add just before it looks, as
+	// if a concurrent writer had added it first.
+	racer *saga.CreateOrder
 }
 
 var stamp = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -30,6 +33,10 @@ var stamp = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 func (f *fakeRepo) Add(_ context.Context, s *saga.CreateOrder, evs ...events.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.racer != nil {
+		f.sagas[f.racer.OrderID()] = f.racer.State()
+		f.racer = nil
+	}
 	if _, ok := f.sagas[s.OrderID()]; ok {
 		return fmt.Errorf("%w: order %s", saga.ErrExists, s.OrderID())
 	}

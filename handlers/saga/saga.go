@@ -1,10 +1,12 @@
 // Package saga is the saga service: the orchestrated create-order saga. An
 // OrderCreated starts one saga per order, which sends its commands to
 // customers, depot, payments and orders one at a time and moves on with
-// each CreateOrderReply; a failure is compensated in reverse (see
-// domain/saga). The saga's state is stored after every step, in the same
-// transaction as the reply's inbox row and the next command's outbox row, so
-// a crash between steps loses nothing and repeats nothing.
+// each CreateOrderReply; a failure is compensated in reverse, and so is
+// the saga's work when an OrderCanceled says the customer canceled the
+// order meanwhile (see domain/saga). The saga's state is stored after every
+// step, in the same transaction as the message's inbox row and the next
+// command's outbox row, so a crash between steps loses nothing and repeats
+// nothing.
 package saga
 
 import (
@@ -40,8 +42,9 @@ type Handlers struct {
 }
 
 // New returns the saga service over repo. It logs how sagas move (ignored
-// replies, failures, compensations that failed, ends) to logger
-// (slog.Default() when nil).
+// replies, failures, cancels, ends) to logger (slog.Default() when nil); a
+// compensation that failed while no cancel settles the order is an ERROR
+// line: an operator must resolve it.
 func New(repo repository, logger *slog.Logger) *Handlers {
 	if logger == nil {
 		logger = slog.Default()
