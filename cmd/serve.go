@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mallbots/mallbots/config"
+	"github.com/mallbots/mallbots/dsn"
 	"github.com/mallbots/mallbots/httpapi"
 	"github.com/mallbots/mallbots/messaging"
 	"github.com/mallbots/mallbots/migrations"
@@ -73,7 +74,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 		names[i] = s.name
 	}
 	logger.Info("starting mallbots", "version", Version, "services", strings.Join(names, ","),
-		"database", config.Redact(cfg.DatabaseURL), "broker", config.Redact(cfg.AMQPURL))
+		"database", dsn.Redact(cfg.DatabaseURL), "broker", dsn.Redact(cfg.AMQPURL))
 
 	connectCtx, cancelConnect := context.WithTimeout(ctx, cfgTimeout(cfg.Broker.ConnectTimeout))
 	defer cancelConnect()

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mallbots/mallbots/dsn"
 )
 
 // Config is everything a mallbots process needs to run.
@@ -197,13 +199,11 @@ func (c Config) Validate() error {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
 
-	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		add("database URL %s (MALLBOTS_DATABASE_URL, --database-url) must look like postgres://user@host:5432/db", Redact(c.DatabaseURL))
-	} else if strings.Trim(u.Path, "/") == "" {
-		add("database URL %s (MALLBOTS_DATABASE_URL) names no database", Redact(c.DatabaseURL))
+	if problem := checkDatabaseURL(c.DatabaseURL); problem != "" {
+		add("database URL %s (MALLBOTS_DATABASE_URL, --database-url) %s", dsn.Redact(c.DatabaseURL), problem)
 	}
 	if u, err := url.Parse(c.AMQPURL); err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") || u.Host == "" {
-		add("AMQP URL %s (MALLBOTS_AMQP_URL, --amqp-url) must look like amqp://user:password@host:5672/", Redact(c.AMQPURL))
+		add("AMQP URL %s (MALLBOTS_AMQP_URL, --amqp-url) must look like amqp://user:password@host:5672/", dsn.Redact(c.AMQPURL))
 	}
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
 		add("HTTP address %q (MALLBOTS_HTTP_ADDR, --http-addr) must be host:port or :port", c.HTTPAddr)
@@ -265,14 +265,29 @@ func (c Config) Validate() error {
 	return joinProblems(p)
 }
 
-// Redact returns rawURL with its password replaced, safe for logs and errors.
-// A URL that does not parse is replaced whole, since it may hold a password.
-func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "<unparseable URL>"
+// checkDatabaseURL says what is wrong with a PostgreSQL DSN, "" when
+// nothing: it is a postgres:// URL with a host and a database, or libpq's
+// keyword/value form naming a database (dbname=…). The problem never quotes
+// the DSN.
+func checkDatabaseURL(s string) string {
+	if dsn.IsURL(s) {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return "must look like postgres://user@host:5432/db or host=… dbname=…"
+		}
+		if strings.Trim(u.Path, "/") == "" {
+			return "names no database"
+		}
+		return ""
 	}
-	return u.Redacted()
+	settings, err := dsn.KeywordValues(s)
+	if err != nil {
+		return "must look like postgres://user@host:5432/db or host=… dbname=…: " + err.Error()
+	}
+	if settings["dbname"] == "" {
+		return "names no database (dbname=…)"
+	}
+	return ""
 }
 
 func joinProblems(p []string) error {
