@@ -22,7 +22,12 @@ type Config struct {
 	// AMQPURL is the RabbitMQ URL.
 	AMQPURL string
 	// HTTPAddr is where the HTTP API, /healthz, /readyz and /metrics listen.
+	// The default is loopback only: the API has no authentication of its own
+	// (put it behind a reverse proxy that has, see README); containers set
+	// 0.0.0.0:8080 explicitly.
 	HTTPAddr string
+	// HTTP bounds what one client may hold of the HTTP server.
+	HTTP HTTPConfig
 	// Services lists the services this process runs; empty means all.
 	Services []string
 	// LogFormat is "text" (for terminals) or "json" (for containers).
@@ -47,6 +52,29 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful drain of HTTP requests and in-flight messages.
 	ShutdownTimeout time.Duration
 }
+
+// HTTPConfig bounds the time and memory one client may hold of the HTTP
+// server, so slow or idle clients cannot exhaust its connections.
+type HTTPConfig struct {
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included, from the
+	// first byte: a client sending more slowly is cut off.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the time from the end of the request's headers to
+	// the end of the response.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that waits this long for
+	// its next request.
+	IdleTimeout time.Duration
+	// MaxBodyBytes caps a request body on every route (413 above it); the
+	// API's JSON bodies are a few KiB at most.
+	MaxBodyBytes int
+}
+
+// maxBodyCeiling is the most httpapi.Decode ever reads of a body (1 MiB);
+// a larger MaxBodyBytes would promise what the decoder refuses.
+const maxBodyCeiling = 1 << 20
 
 // RetryConfig sets every field of Watermill's Retry middleware explicitly.
 type RetryConfig struct {
@@ -93,12 +121,19 @@ type BrokerConfig struct {
 }
 
 // Default returns the settings used when neither flags nor environment say
-// otherwise: everything on localhost.
+// otherwise: everything on localhost, the API listening on loopback only.
 func Default() Config {
 	return Config{
 		DatabaseURL: "postgres://postgres@127.0.0.1:5432/mallbots?sslmode=disable",
 		AMQPURL:     "amqp://guest:guest@127.0.0.1:5672/",
-		HTTPAddr:    ":8080",
+		HTTPAddr:    "127.0.0.1:8080",
+		HTTP: HTTPConfig{
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       15 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       time.Minute,
+			MaxBodyBytes:      64 << 10,
+		},
 		LogFormat:   "text",
 		LogLevel:    "info",
 		Retry: RetryConfig{
@@ -149,7 +184,12 @@ func (c *Config) Fields() []Field {
 	return []Field{
 		{"database-url", "MALLBOTS_DATABASE_URL", "PostgreSQL DSN (the database is created if missing)", (*stringValue)(&c.DatabaseURL)},
 		{"amqp-url", "MALLBOTS_AMQP_URL", "RabbitMQ URL", (*stringValue)(&c.AMQPURL)},
-		{"http-addr", "MALLBOTS_HTTP_ADDR", "HTTP listen address", (*stringValue)(&c.HTTPAddr)},
+		{"http-addr", "MALLBOTS_HTTP_ADDR", "HTTP listen address (loopback by default; 0.0.0.0:8080 listens on every interface)", (*stringValue)(&c.HTTPAddr)},
+		{"http-read-header-timeout", "MALLBOTS_HTTP_READ_HEADER_TIMEOUT", "longest time to read a request's headers", (*durationValue)(&c.HTTP.ReadHeaderTimeout)},
+		{"http-read-timeout", "MALLBOTS_HTTP_READ_TIMEOUT", "longest time to read a whole request, body included", (*durationValue)(&c.HTTP.ReadTimeout)},
+		{"http-write-timeout", "MALLBOTS_HTTP_WRITE_TIMEOUT", "longest time from a request's headers to the end of its response", (*durationValue)(&c.HTTP.WriteTimeout)},
+		{"http-idle-timeout", "MALLBOTS_HTTP_IDLE_TIMEOUT", "close a keep-alive connection idle for this long", (*durationValue)(&c.HTTP.IdleTimeout)},
+		{"http-max-body-bytes", "MALLBOTS_HTTP_MAX_BODY_BYTES", "largest request body accepted (413 above; at most 1048576)", (*intValue)(&c.HTTP.MaxBodyBytes)},
 		{"service", "MALLBOTS_SERVICES", "comma-separated services to run (default all)", (*listValue)(&c.Services)},
 		{"log-format", "MALLBOTS_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.LogFormat)},
 		{"log-level", "MALLBOTS_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.LogLevel)},
@@ -207,6 +247,19 @@ func (c Config) Validate() error {
 	}
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
 		add("HTTP address %q (MALLBOTS_HTTP_ADDR, --http-addr) must be host:port or :port", c.HTTPAddr)
+	}
+	h := c.HTTP
+	if h.ReadHeaderTimeout <= 0 || h.ReadTimeout < h.ReadHeaderTimeout {
+		add("HTTP timeouts must satisfy 0 < read header timeout (%s) <= read timeout (%s)", h.ReadHeaderTimeout, h.ReadTimeout)
+	}
+	if h.WriteTimeout <= 0 {
+		add("HTTP write timeout %s must be positive", h.WriteTimeout)
+	}
+	if h.IdleTimeout <= 0 {
+		add("HTTP idle timeout %s must be positive", h.IdleTimeout)
+	}
+	if h.MaxBodyBytes < 1024 || h.MaxBodyBytes > maxBodyCeiling {
+		add("HTTP max body bytes %d must be between 1024 and %d", h.MaxBodyBytes, maxBodyCeiling)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		add("log format %q (MALLBOTS_LOG_FORMAT) must be text or json", c.LogFormat)

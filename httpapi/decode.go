@@ -48,11 +48,7 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		var err error
 		data, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 		if err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				return NewProblem(http.StatusRequestEntityTooLarge,
-					"request body must not exceed "+formatBytes(MaxBodyBytes))
-			}
-			return NewProblem(http.StatusBadRequest, "request body could not be read")
+			return bodyReadError(err)
 		}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -73,6 +69,16 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		return v.Validate()
 	}
 	return nil
+}
+
+// bodyReadError is the problem for a request body that could not be read:
+// 413 naming the limit it exceeded (LimitBody's or MaxBodyBytes), 400
+// otherwise (the client stopped sending, or sent it too slowly).
+func bodyReadError(err error) *Problem {
+	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return NewProblem(http.StatusRequestEntityTooLarge, "request body must not exceed "+formatBytes(mbe.Limit))
+	}
+	return NewProblem(http.StatusBadRequest, "request body could not be read")
 }
 
 func decodeError(err error, data []byte, dst any) error {

@@ -174,12 +174,15 @@ func TestRecoverRepanics(t *testing.T) {
 
 func TestAccessLog(t *testing.T) {
 	const body = `{"store":{}}`
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/stores/{id}", func(w http.ResponseWriter, _ *http.Request) {
+	getStore := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, body)
-	})
+	}
+	mux := httpapi.NewMux()
+	mux.HandleFunc("GET /api/stores/{id}", getStore)
 	mux.HandleFunc("GET /api/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	plain := http.NewServeMux()
+	plain.HandleFunc("GET /api/stores/{id}", getStore)
 
 	tests := []struct {
 		name    string
@@ -189,19 +192,19 @@ func TestAccessLog(t *testing.T) {
 		status  float64
 	}{
 		{"recommended stack", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(httpapi.ProblemMux(mux), httpapi.Correlation, httpapi.AccessLog(l), httpapi.Recover)
+			return httpapi.Chain(mux, httpapi.Correlation, httpapi.AccessLog(l), httpapi.Recover)
 		}, "/api/stores/s1", "GET /api/stores/{id}", 200},
-		{"outside Correlation, via ProblemMux", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(httpapi.ProblemMux(mux), httpapi.AccessLog(l), httpapi.Correlation)
+		{"outside Correlation, via Mux", func(l *slog.Logger) http.Handler {
+			return httpapi.Chain(mux, httpapi.AccessLog(l), httpapi.Correlation)
 		}, "/api/stores/s1", "GET /api/stores/{id}", 200},
-		{"plain mux right inside", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(mux, httpapi.Correlation, httpapi.AccessLog(l))
+		{"plain ServeMux right inside", func(l *slog.Logger) http.Handler {
+			return httpapi.Chain(plain, httpapi.Correlation, httpapi.AccessLog(l))
 		}, "/api/stores/s1", "GET /api/stores/{id}", 200},
 		{"unmatched", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(httpapi.ProblemMux(mux), httpapi.Correlation, httpapi.AccessLog(l))
+			return httpapi.Chain(mux, httpapi.Correlation, httpapi.AccessLog(l))
 		}, "/api/nope", "unmatched", 404},
 		{"panic", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(httpapi.ProblemMux(mux), httpapi.Correlation, httpapi.AccessLog(l), httpapi.Recover)
+			return httpapi.Chain(mux, httpapi.Correlation, httpapi.AccessLog(l), httpapi.Recover)
 		}, "/api/panic", "GET /api/panic", 500},
 	}
 	for _, tt := range tests {
