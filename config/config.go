@@ -134,8 +134,8 @@ func Default() Config {
 			IdleTimeout:       time.Minute,
 			MaxBodyBytes:      64 << 10,
 		},
-		LogFormat:   "text",
-		LogLevel:    "info",
+		LogFormat: "text",
+		LogLevel:  "info",
 		Retry: RetryConfig{
 			MaxRetries:          10,
 			InitialInterval:     100 * time.Millisecond,
