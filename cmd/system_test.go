@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -48,6 +49,13 @@ func startSystemWith(t *testing.T, tune func(*config.Config), services ...string
 // is as in startSystemWith.
 func startProcess(t *testing.T, db *postgres.DB, dsn, vhost string, tune func(*config.Config), services ...string) *system {
 	t.Helper()
+	return startProcessLogging(t, testkit.Logger(t), db, dsn, vhost, tune, services...)
+}
+
+// startProcessLogging is startProcess with serve logging to logger, for
+// tests that read what it logs.
+func startProcessLogging(t *testing.T, logger *slog.Logger, db *postgres.DB, dsn, vhost string, tune func(*config.Config), services ...string) *system {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DatabaseURL, cfg.AMQPURL, cfg.HTTPAddr, cfg.Services = dsn, vhost, "127.0.0.1:0", services
 	cfg.Retry.InitialInterval, cfg.Retry.MaxInterval, cfg.Retry.MaxElapsedTime = 20*time.Millisecond, 200*time.Millisecond, 5*time.Second
@@ -59,7 +67,7 @@ func startProcess(t *testing.T, db *postgres.DB, dsn, vhost string, tune func(*c
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, testkit.Logger(t), listening) }()
+	go func() { done <- serve(ctx, cfg, logger, listening) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
