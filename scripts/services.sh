@@ -356,7 +356,9 @@ ensure_rabbitmq() {
 		fi
 	else
 		log "starting RabbitMQ (rabbitmq-server -detached)"
-		"${SUDO[@]}" rabbitmq-server -detached
+		# Every test process holds connections; the default limit of 1024
+		# open files runs out under the whole suite (file_descriptor_limit).
+		"${SUDO[@]}" bash -c 'ulimit -n 65536 2>/dev/null || true; exec rabbitmq-server -detached'
 		# await_startup errors out while the node is not yet reachable at all,
 		# so retry it; the whole wait is bounded by timeout.
 		if ! "${SUDO[@]}" timeout 120 bash -c \
