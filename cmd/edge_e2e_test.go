@@ -23,26 +23,6 @@ import (
 	"github.com/mallbots/mallbots/internal/testkit"
 )
 
-// rawDo sends one request with exactly the given path (escapes kept), body
-// and headers, and returns the status, the headers and the body.
-func (s *system) rawDo(method, path, body string, header http.Header) (int, http.Header, string) {
-	s.t.Helper()
-	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(raw)
-}
-
 // isProblem reports whether a response is an RFC 9457 problem document.
 func isProblem(h http.Header) bool {
 	return strings.HasPrefix(h.Get("Content-Type"), "application/problem+json")

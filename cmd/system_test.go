@@ -99,6 +99,23 @@ func startProcessLogging(t *testing.T, logger *slog.Logger, db *postgres.DB, dsn
 // response headers.
 func (s *system) do(method, path, body string, header http.Header) (int, map[string]any, http.Header) {
 	s.t.Helper()
+	header = header.Clone()
+	if body != "" {
+		if header == nil {
+			header = http.Header{}
+		}
+		header.Set("Content-Type", "application/json")
+	}
+	status, respHeader, raw := s.rawDo(method, path, body, header)
+	var out map[string]any
+	_ = json.Unmarshal([]byte(raw), &out)
+	return status, out, respHeader
+}
+
+// rawDo sends one request with exactly the given path (escapes kept), body
+// and headers, and returns the status, the headers and the body.
+func (s *system) rawDo(method, path, body string, header http.Header) (int, http.Header, string) {
+	s.t.Helper()
 	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
 	if err != nil {
 		s.t.Fatal(err)
@@ -106,18 +123,13 @@ func (s *system) do(method, path, body string, header http.Header) (int, map[str
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, out, resp.Header
+	return resp.StatusCode, resp.Header, string(raw)
 }
 
 // mustCreate posts body to path and returns the new entity's ID.
