@@ -64,20 +64,43 @@ func Redact(s string) string {
 // decoded form, so a library error that echoes the input (or a part of it)
 // becomes safe to print. For a connection string it cannot parse, Scrub masks
 // the string itself and whatever follows "://…:" up to the last "@" or a
-// "password=", since either may be a password.
+// "password=", since either may be a password. A connection string already
+// rendered by Redact is left whole, so that a password equal to the user
+// name (guest:guest) does not mask the user in it too.
 func Scrub(text string, connStrings ...string) string {
-	var secrets []string
+	var secrets, rendered []string
 	for _, s := range connStrings {
 		secrets = append(secrets, passwordsIn(s)...)
+		if r := Redact(s); r != Unparseable {
+			rendered = append(rendered, r)
+		}
 	}
 	// Longest first, so a secret that contains another is masked whole.
 	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	for _, secret := range secrets {
-		if secret != "" {
-			text = strings.ReplaceAll(text, secret, Mask)
+	mask := func(part string) string {
+		for _, secret := range secrets {
+			if secret != "" {
+				part = strings.ReplaceAll(part, secret, Mask)
+			}
 		}
+		return part
 	}
-	return text
+	var b strings.Builder
+	for {
+		at, r := -1, ""
+		for _, candidate := range rendered {
+			if i := strings.Index(text, candidate); i >= 0 && (at < 0 || i < at) {
+				at, r = i, candidate
+			}
+		}
+		if at < 0 {
+			b.WriteString(mask(text))
+			return b.String()
+		}
+		b.WriteString(mask(text[:at]))
+		b.WriteString(r)
+		text = text[at+len(r):]
+	}
 }
 
 // RedactError returns err with its message scrubbed of the connection

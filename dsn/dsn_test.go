@@ -82,6 +82,17 @@ func TestScrubMasksEchoedPasswords(t *testing.T) {
 	}
 }
 
+// TestScrubKeepsRedactedRenderings: a password equal to the user name is
+// masked where it stands alone, but a rendering Redact made keeps its user.
+func TestScrubKeepsRedactedRenderings(t *testing.T) {
+	in := "amqp://guest:guest@mq:5672/"
+	msg := "connect to RabbitMQ at " + dsn.Redact(in) + ": login refused for guest (raw " + in + ")"
+	want := "connect to RabbitMQ at amqp://guest:xxxxx@mq:5672/: login refused for xxxxx (raw amqp://xxxxx:xxxxx@mq:5672/)"
+	if got := dsn.Scrub(msg, in); got != want {
+		t.Errorf("Scrub = %q\nwant    %q", got, want)
+	}
+}
+
 func TestScrubMasksARealURLParseError(t *testing.T) {
 	in := "postgres://u:s3cret@db:notaport/x"
 	_, err := url.Parse(in)
