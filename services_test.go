@@ -79,10 +79,14 @@ func checkRabbitConf(conf string) []string {
 func sourceEnv(t *testing.T, file string) map[string]string {
 	t.Helper()
 	names := []string{"ERL_EPMD_ADDRESS", "NODENAME", "SERVER_ADDITIONAL_ERL_ARGS", "ERL_FLAGS"}
-	script := ". \"$1\" && printf '%s\\n'"
+	// Start from Debian's default soft limit, which the file must raise.
+	script := "ulimit -S -n 1024; . \"$1\" && printf '%s\\n'"
 	for _, n := range names {
 		script += ` "$` + n + `"`
 	}
+	// What the file does to the open-files limit of the shell sourcing it.
+	names = append(names, "soft limit", "hard limit")
+	script += ` "$(ulimit -S -n)" "$(ulimit -H -n)"`
 	out, err := exec.Command("sh", "-c", script, "sh", file).Output()
 	if err != nil {
 		t.Fatalf("sourcing %s: %v", file, err)
@@ -177,6 +181,9 @@ func TestServicesScriptBindsRabbitMQToLoopback(t *testing.T) {
 			if env["NODENAME"] != tt.wantNode || env["SERVER_ADDITIONAL_ERL_ARGS"] != wantDist {
 				t.Errorf("NODENAME = %q, SERVER_ADDITIONAL_ERL_ARGS = %q; want %q, %q\n%s",
 					env["NODENAME"], env["SERVER_ADDITIONAL_ERL_ARGS"], tt.wantNode, wantDist, envAfter)
+			}
+			if env["soft limit"] != env["hard limit"] {
+				t.Errorf("open files: soft limit %s, want it raised to the hard limit %s", env["soft limit"], env["hard limit"])
 			}
 			if env["ERL_FLAGS"] != tt.keepEnvFlags {
 				t.Errorf("ERL_FLAGS = %q, want %q kept", env["ERL_FLAGS"], tt.keepEnvFlags)

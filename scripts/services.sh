@@ -297,7 +297,12 @@ rabbit_node_renamable() {
 # own address.
 RABBIT_CONFIG_CHANGED=
 configure_rabbitmq_loopback() {
-	local env_lines=('ERL_EPMD_ADDRESS=127.0.0.1')
+	# The soft limit of open files up to the hard one, however RabbitMQ is
+	# started: with Debian's 1024 every test's connections exhaust it, and
+	# the broker's file handle cache dies for good. (Single quotes: the line
+	# is written as is, for RabbitMQ's scripts to run.)
+	# shellcheck disable=SC2016
+	local env_lines=('ERL_EPMD_ADDRESS=127.0.0.1' 'ulimit -S -n "$(ulimit -H -n)" 2>/dev/null || true')
 	if rabbit_node_renamable; then
 		env_lines+=('NODENAME=rabbit@localhost' 'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"')
 	else
@@ -358,6 +363,8 @@ ensure_rabbitmq() {
 		log "starting RabbitMQ (rabbitmq-server -detached)"
 		# Every test process holds connections; the default limit of 1024
 		# open files runs out under the whole suite (file_descriptor_limit).
+		# As root, raise the hard limit too (rabbitmq-env.conf raises the
+		# soft one to it).
 		"${SUDO[@]}" bash -c 'ulimit -n 65536 2>/dev/null || true; exec rabbitmq-server -detached'
 		# await_startup errors out while the node is not yet reachable at all,
 		# so retry it; the whole wait is bounded by timeout.
