@@ -187,3 +187,22 @@ func TestMuxRejectsBadPatterns(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkMux routes requests to the book's stores routes, the overlapping
+// ones included, through the handler a request would reach.
+func BenchmarkMux(b *testing.B) {
+	mux := storesMux()
+	reqs := []*http.Request{
+		httptest.NewRequest("GET", "/api/stores/0190a1b2-0000-7000-8000-000000000001", nil),
+		httptest.NewRequest("GET", "/api/stores/products/0190a1b2-0000-7000-8000-000000000001", nil),
+		httptest.NewRequest("GET", "/api/stores/0190a1b2-0000-7000-8000-000000000001/products", nil),
+		httptest.NewRequest("PUT", "/api/stores/products/0190a1b2-0000-7000-8000-000000000001/rebrand", nil),
+		httptest.NewRequest("GET", "/api/stores/0190a1b2-0000-7000-8000-000000000001/rebrand", nil), // 405
+	}
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		w.Body.Reset()
+		mux.ServeHTTP(w, reqs[i%len(reqs)])
+	}
+}
