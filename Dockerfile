@@ -13,6 +13,9 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/mallbots .
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/mallbots /usr/local/bin/mallbots
+# serve listens on loopback by default; in a container that is unreachable,
+# so listen on every interface of the container and publish the port.
+ENV MALLBOTS_HTTP_ADDR=0.0.0.0:8080
 EXPOSE 8080
 USER nonroot:nonroot
 ENTRYPOINT ["/usr/local/bin/mallbots"]

@@ -2,7 +2,8 @@ package main
 
 // Static checks of docker-compose.yml and the Dockerfile. No Docker engine is
 // needed: the files are parsed and compared with what mallbots expects
-// (service names, pinned server versions, published ports, start-up order,
+// (service names, pinned server versions, ports published on the host's
+// loopback only, start-up order, serve listening on 0.0.0.0 in a container,
 // MALLBOTS_* URLs and the Go version of go.mod). Each check reports a problem
 // as a string, and TestComposeChecksCanFail feeds each one a broken copy of
 // the real file to prove that it can fail.
@@ -55,8 +56,11 @@ func TestComposeChecksCanFail(t *testing.T) {
 		{"image untagged", "compose", "image: postgres:15", "image: postgres", `"postgres" must be pinned`},
 		{"wrong major", "compose", "image: postgres:15", "image: postgres:16", `want postgres:15`},
 		{"no console", "compose", "rabbitmq:3.10-management", "rabbitmq:3.10", `want rabbitmq:3.10-management`},
-		{"port unpublished", "compose", `"15672:15672"`, `"15673:15672"`, `does not publish 15672`},
-		{"port remapped", "compose", `"8080:8080"`, `"8080:9090"`, `does not publish 8080`},
+		{"port unpublished", "compose", `:15672:15672"`, `:15673:15672"`, `does not publish 15672`},
+		{"port remapped", "compose", `:8080:8080"`, `:8080:9090"`, `does not publish 8080`},
+		{"port on every interface", "compose", `"127.0.0.1:8080:8080"`, `"8080:8080"`, `publishes 8080 on every host interface`},
+		{"port on a public address", "compose", `"127.0.0.1:5432:5432"`, `"0.0.0.0:5432:5432"`, `publishes 5432 on every host interface`},
+		{"long syntax on every interface", "compose", `"127.0.0.1:15672:15672"`, `{target: 15672, published: "15672"}`, `publishes 15672 on every host interface`},
 		{"no health condition", "compose", "condition: service_healthy\n      rabbitmq:", "condition: service_started\n      rabbitmq:", `depend on postgres with condition service_healthy`},
 		{"dependency missing", "compose", "\n      rabbitmq:\n        condition: service_healthy", "", `depend on rabbitmq`},
 		{"no healthcheck", "compose", "test: [\"CMD\", \"rabbitmq-diagnostics\", \"-q\", \"ping\"]", "disable: true", `"rabbitmq" has no healthcheck`},
@@ -64,7 +68,10 @@ func TestComposeChecksCanFail(t *testing.T) {
 		{"amqp host", "compose", "@rabbitmq:5672/", "@127.0.0.1:5672/", `MALLBOTS_AMQP_URL host is "127.0.0.1"`},
 		{"amqp unset", "compose", "MALLBOTS_AMQP_URL:", "MALLBOTS_AMQP:", `MALLBOTS_AMQP_URL is not set`},
 		{"database name", "compose", "POSTGRES_DB: mallbots", "POSTGRES_DB: shop", `database "mallbots" but postgres creates "shop"`},
-		{"http port", "compose", `MALLBOTS_HTTP_ADDR: ":8080"`, `MALLBOTS_HTTP_ADDR: ":9090"`, `MALLBOTS_HTTP_ADDR ":9090"`},
+		{"http port", "compose", `MALLBOTS_HTTP_ADDR: "0.0.0.0:8080"`, `MALLBOTS_HTTP_ADDR: "0.0.0.0:9090"`, `MALLBOTS_HTTP_ADDR "0.0.0.0:9090"`},
+		{"http on loopback", "compose", `MALLBOTS_HTTP_ADDR: "0.0.0.0:8080"`, `MALLBOTS_HTTP_ADDR: "127.0.0.1:8080"`, `MALLBOTS_HTTP_ADDR "127.0.0.1:8080" must listen on 0.0.0.0`},
+		{"http implicit", "compose", `MALLBOTS_HTTP_ADDR: "0.0.0.0:8080"`, `MALLBOTS_HTTP_ADDR: ":8080"`, `MALLBOTS_HTTP_ADDR ":8080" must listen on 0.0.0.0`},
+		{"image on loopback", "dockerfile", "ENV MALLBOTS_HTTP_ADDR=0.0.0.0:8080", "ENV MALLBOTS_LOG_FORMAT=json", `MALLBOTS_HTTP_ADDR=0.0.0.0:8080`},
 		{"version key", "compose", "services:\n", "version: \"3.8\"\nservices:\n", "obsolete top-level `version`"},
 		{"go mismatch", "go.mod", "\ngo 1.", "\ngo 0.", `go.mod says go 0.`},
 		{"builder not golang", "dockerfile", "FROM golang:", "FROM tinygo/tinygo:", `no build stage FROM golang`},
@@ -179,7 +186,17 @@ func checkCompose(data []byte) []string {
 		if !ok {
 			continue // reported above
 		}
-		if !slices.Contains(publishedPorts(svc.Ports), [2]int{p.published, p.inner}) {
+		found := false
+		for _, pp := range publishedPorts(svc.Ports) {
+			if pp.published != p.published || pp.inner != p.inner {
+				continue
+			}
+			found = true
+			if pp.hostIP != "127.0.0.1" {
+				add("service %q publishes %d on every host interface (host IP %q): publish it on 127.0.0.1 only, as %q", p.service, p.published, pp.hostIP, fmt.Sprintf("127.0.0.1:%d:%d", p.published, p.inner))
+			}
+		}
+		if !found {
 			add("service %q does not publish %d (want host port %d mapped to container port %d)", p.service, p.published, p.published, p.inner)
 		}
 	}
@@ -221,9 +238,14 @@ func checkCompose(data []byte) []string {
 		}
 	}
 	if addr, ok := env["MALLBOTS_HTTP_ADDR"]; ok {
-		if _, port, err := net.SplitHostPort(addr); err != nil || port != "8080" {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil || port != "8080" {
 			add("service mallbots: MALLBOTS_HTTP_ADDR %q must listen on port 8080, the published container port", addr)
+		} else if host != "0.0.0.0" {
+			add("service mallbots: MALLBOTS_HTTP_ADDR %q must listen on 0.0.0.0 (say so explicitly): serve's default is loopback, which the published port cannot reach", addr)
 		}
+	} else {
+		add("service mallbots: MALLBOTS_HTTP_ADDR is not set; serve's default is loopback, which the published port cannot reach")
 	}
 	return problems
 }
@@ -251,20 +273,27 @@ func nodeStrings(n yaml.Node) []string {
 	return nil
 }
 
-// publishedPorts returns [host, container] pairs from the short syntax
-// ("8080:8080", "127.0.0.1:8080:8080", "8080:8080/tcp") and the long one
-// ({target: 8080, published: 8080}).
-func publishedPorts(nodes []yaml.Node) [][2]int {
-	var out [][2]int
+// publishedPort is one port a compose service publishes on the host.
+type publishedPort struct {
+	hostIP           string // "" means every interface
+	published, inner int
+}
+
+// publishedPorts reads the short syntax ("8080:8080", "127.0.0.1:8080:8080",
+// "8080:8080/tcp") and the long one ({target: 8080, published: 8080,
+// host_ip: 127.0.0.1}).
+func publishedPorts(nodes []yaml.Node) []publishedPort {
+	var out []publishedPort
 	for _, n := range nodes {
 		var long struct {
 			Target    int    `yaml:"target"`
 			Published string `yaml:"published"`
+			HostIP    string `yaml:"host_ip"`
 		}
 		if n.Kind == yaml.MappingNode {
 			if n.Decode(&long) == nil {
 				if p, err := strconv.Atoi(long.Published); err == nil {
-					out = append(out, [2]int{p, long.Target})
+					out = append(out, publishedPort{long.HostIP, p, long.Target})
 				}
 			}
 			continue
@@ -281,7 +310,7 @@ func publishedPorts(nodes []yaml.Node) [][2]int {
 		host, err1 := strconv.Atoi(parts[len(parts)-2])
 		inner, err2 := strconv.Atoi(parts[len(parts)-1])
 		if err1 == nil && err2 == nil {
-			out = append(out, [2]int{host, inner})
+			out = append(out, publishedPort{strings.Join(parts[:len(parts)-2], ":"), host, inner})
 		}
 	}
 	return out
@@ -444,9 +473,13 @@ func checkDockerfile(dockerfile, goMod []byte) []string {
 
 	final := stages[len(stages)-1]
 	var entrypoint []string
-	exposed, user := false, ""
+	exposed, user, everyInterface := false, "", false
 	for _, in := range final.instructions {
 		switch in[0] {
+		case "ENV":
+			for _, f := range strings.Fields(in[1]) {
+				everyInterface = everyInterface || f == "MALLBOTS_HTTP_ADDR=0.0.0.0:8080"
+			}
 		case "ENTRYPOINT":
 			entrypoint = nil
 			if json.Unmarshal([]byte(in[1]), &entrypoint) != nil {
@@ -467,6 +500,9 @@ func checkDockerfile(dockerfile, goMod []byte) []string {
 	}
 	if !exposed {
 		add("Dockerfile: the final stage does not EXPOSE 8080, the port of MALLBOTS_HTTP_ADDR")
+	}
+	if !everyInterface {
+		add("Dockerfile: the final stage must set ENV MALLBOTS_HTTP_ADDR=0.0.0.0:8080: serve listens on loopback by default, which no published port reaches")
 	}
 	if name, _, _ := strings.Cut(user, ":"); name == "" || name == "root" || name == "0" {
 		add("Dockerfile: the final stage runs as root (USER %q), want a non-root user", user)

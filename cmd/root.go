@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mallbots/mallbots/config"
+	"github.com/mallbots/mallbots/dsn"
 )
 
 // Version is the release, set at build time with
@@ -52,8 +53,11 @@ func Execute(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
+		// Connect and Dial redact what they report; this catches any other
+		// library error that echoes a connection string.
+		err = dsn.RedactError(err, connectionStrings(cmd)...)
 		// cobra reports an unknown subcommand with a plain error; it is a
 		// usage mistake all the same.
 		if strings.HasPrefix(err.Error(), "unknown command") {
@@ -66,6 +70,21 @@ func Execute(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return err
+}
+
+// connectionStrings returns the database and broker URLs cmd ran with: its
+// flags are bound to the resolved configuration, environment included.
+func connectionStrings(cmd *cobra.Command) []string {
+	var out []string
+	if cmd == nil {
+		return nil
+	}
+	for _, name := range []string{"database-url", "amqp-url"} {
+		if f := cmd.Flags().Lookup(name); f != nil {
+			out = append(out, f.Value.String())
+		}
+	}
+	return out
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mallbots/mallbots/config"
+	"github.com/mallbots/mallbots/dsn"
 	"github.com/mallbots/mallbots/httpapi"
 	"github.com/mallbots/mallbots/messaging"
 	"github.com/mallbots/mallbots/migrations"
@@ -73,7 +74,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 		names[i] = s.name
 	}
 	logger.Info("starting mallbots", "version", Version, "services", strings.Join(names, ","),
-		"database", config.Redact(cfg.DatabaseURL), "broker", config.Redact(cfg.AMQPURL))
+		"database", dsn.Redact(cfg.DatabaseURL), "broker", dsn.Redact(cfg.AMQPURL))
 
 	connectCtx, cancelConnect := context.WithTimeout(ctx, cfgTimeout(cfg.Broker.ConnectTimeout))
 	defer cancelConnect()
@@ -108,7 +109,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux(httpapi.LimitBody(int64(cfg.HTTP.MaxBodyBytes)),
+		httpapi.Idempotency(postgres.NewIdempotencyKeys(db, cfg.IdempotencyRetention)))
 	var routers []*message.Router
 	relays := map[string]*messaging.Relay{}
 	relayCfg := messaging.RelayConfig{BatchSize: cfg.Relay.BatchSize, PollInterval: cfg.Relay.PollInterval, Retention: cfg.Relay.Retention}
@@ -132,14 +134,19 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 	if err != nil {
 		return err
 	}
-	health := &health{db: db, conn: conn, routers: routers}
+	health := &health{db: db, conn: conn, routers: routers, logger: logger, dataSource: cfg.DatabaseURL}
 	platformRoutes(mux, health, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), doc)
 
+	// The timeouts stop slow or idle clients from holding connections:
+	// without them a client trickling a body, or keeping a connection open
+	// without sending, holds it forever.
 	server := &http.Server{
-		Handler: httpapi.Chain(httpapi.ProblemMux(mux),
-			httpapi.Correlation, httpapi.AccessLog(logger), httpapi.Metrics(reg), httpapi.Recover,
-			httpapi.Idempotency(postgres.NewIdempotencyKeys(db, cfg.IdempotencyRetention))),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler: httpapi.Chain(mux,
+			httpapi.Correlation, httpapi.AccessLog(logger), httpapi.Metrics(reg), httpapi.Recover),
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	if cfg.PprofAddr != "" {
@@ -228,9 +235,14 @@ func declare(conn *wamqp.ConnectionWrapper, topology messaging.Topology) error {
 
 // health answers the liveness and readiness probes.
 type health struct {
-	db      *postgres.DB
-	conn    *wamqp.ConnectionWrapper
-	routers []*message.Router
+	db         *postgres.DB
+	conn       *wamqp.ConnectionWrapper
+	routers    []*message.Router
+	logger     *slog.Logger
+	dataSource string // to scrub from the errors it logs
+
+	mu      sync.Mutex
+	failing map[string]bool // check → failing at the last probe
 }
 
 func (h *health) live(w http.ResponseWriter, _ *http.Request) {
@@ -238,22 +250,63 @@ func (h *health) live(w http.ResponseWriter, _ *http.Request) {
 }
 
 // ready reports 200 when the database answers, the broker is connected and
-// every consumer router runs; 503 with the failing checks otherwise.
+// every consumer router runs; 503 otherwise. The body says which check
+// fails and nothing more (anyone may probe it, so no user, database name or
+// address); the reason is logged at WARN once when a check starts failing,
+// and at INFO when it recovers, not on every probe.
 func (h *health) ready(w http.ResponseWriter, r *http.Request) {
-	checks := map[string]string{"database": "ok", "broker": "ok", "routers": "ok"}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	status := http.StatusOK
+	var dbErr error
 	if err := h.db.Pool.Ping(ctx); err != nil {
-		checks["database"], status = "unreachable: "+err.Error(), http.StatusServiceUnavailable
+		dbErr = dsn.RedactError(err, h.dataSource)
 	}
-	if !h.conn.IsConnected() {
-		checks["broker"], status = "disconnected", http.StatusServiceUnavailable
-	}
+	routersOK := true
 	for _, router := range h.routers {
 		if !router.IsRunning() || router.IsClosed() {
-			checks["routers"], status = "not running", http.StatusServiceUnavailable
+			routersOK = false
+		}
+	}
+	checks := map[string]string{
+		"database": h.observe("database", "unreachable", dbErr),
+		"broker":   h.observe("broker", "unreachable", failure(h.conn.IsConnected(), "the AMQP connection is down")),
+		"routers":  h.observe("routers", "not running", failure(routersOK, "a consumer router stopped")),
+	}
+	status := http.StatusOK
+	for _, v := range checks {
+		if v != "ok" {
+			status = http.StatusServiceUnavailable
 		}
 	}
 	httpapi.WriteJSON(w, status, map[string]any{"status": map[bool]string{true: "ready", false: "not ready"}[status == http.StatusOK], "checks": checks})
+}
+
+// failure is nil when ok, else an error saying why.
+func failure(ok bool, why string) error {
+	if ok {
+		return nil
+	}
+	return errors.New(why)
+}
+
+// observe returns "ok", or bad when err is not nil, logging the change of
+// the check's state since the last probe.
+func (h *health) observe(check, bad string, err error) string {
+	h.mu.Lock()
+	was := h.failing[check]
+	if h.failing == nil {
+		h.failing = map[string]bool{}
+	}
+	h.failing[check] = err != nil
+	h.mu.Unlock()
+	switch {
+	case err != nil && !was:
+		h.logger.Warn("readiness check failing", "check", check, "error", err.Error())
+	case err == nil && was:
+		h.logger.Info("readiness check passing again", "check", check)
+	}
+	if err != nil {
+		return bad
+	}
+	return "ok"
 }

@@ -82,6 +82,13 @@ func startSystemWith(t *testing.T, tune func(*config.Config), services ...string
 // is as in startSystemWith.
 func startProcess(t *testing.T, db *postgres.DB, dsn, vhost string, tune func(*config.Config), services ...string) *system {
 	t.Helper()
+	return startProcessLogging(t, testkit.Logger(t), db, dsn, vhost, tune, services...)
+}
+
+// startProcessLogging is startProcess with serve logging to logger, for
+// tests that read what it logs.
+func startProcessLogging(t *testing.T, logger *slog.Logger, db *postgres.DB, dsn, vhost string, tune func(*config.Config), services ...string) *system {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DatabaseURL, cfg.AMQPURL, cfg.HTTPAddr, cfg.Services = dsn, vhost, "127.0.0.1:0", services
 	cfg.Retry.InitialInterval, cfg.Retry.MaxInterval, cfg.Retry.MaxElapsedTime = 20*time.Millisecond, 200*time.Millisecond, 5*time.Second
@@ -94,7 +101,7 @@ func startProcess(t *testing.T, db *postgres.DB, dsn, vhost string, tune func(*c
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
 	warnings := &logLines{}
-	logger := slog.New(slog.NewMultiHandler(testkit.Logger(t).Handler(),
+	logger = slog.New(slog.NewMultiHandler(logger.Handler(),
 		slog.NewTextHandler(warnings, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	go func() { done <- serve(ctx, cfg, logger, listening) }()
 	var once sync.Once
@@ -132,6 +139,23 @@ func startProcess(t *testing.T, db *postgres.DB, dsn, vhost string, tune func(*c
 // response headers.
 func (s *system) do(method, path, body string, header http.Header) (int, map[string]any, http.Header) {
 	s.t.Helper()
+	header = header.Clone()
+	if body != "" {
+		if header == nil {
+			header = http.Header{}
+		}
+		header.Set("Content-Type", "application/json")
+	}
+	status, respHeader, raw := s.rawDo(method, path, body, header)
+	var out map[string]any
+	_ = json.Unmarshal([]byte(raw), &out)
+	return status, out, respHeader
+}
+
+// rawDo sends one request with exactly the given path (escapes kept), body
+// and headers, and returns the status, the headers and the body.
+func (s *system) rawDo(method, path, body string, header http.Header) (int, http.Header, string) {
+	s.t.Helper()
 	req, err := http.NewRequest(method, s.base+path, strings.NewReader(body))
 	if err != nil {
 		s.t.Fatal(err)
@@ -139,18 +163,13 @@ func (s *system) do(method, path, body string, header http.Header) (int, map[str
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, out, resp.Header
+	return resp.StatusCode, resp.Header, string(raw)
 }
 
 // mustCreate posts body to path and returns the new entity's ID.

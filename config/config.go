@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mallbots/mallbots/dsn"
 )
 
 // Config is everything a mallbots process needs to run.
@@ -20,7 +22,12 @@ type Config struct {
 	// AMQPURL is the RabbitMQ URL.
 	AMQPURL string
 	// HTTPAddr is where the HTTP API, /healthz, /readyz and /metrics listen.
+	// The default is loopback only: the API has no authentication of its own
+	// (put it behind a reverse proxy that has, see README); containers set
+	// 0.0.0.0:8080 explicitly.
 	HTTPAddr string
+	// HTTP bounds what one client may hold of the HTTP server.
+	HTTP HTTPConfig
 	// Services lists the services this process runs; empty means all.
 	Services []string
 	// LogFormat is "text" (for terminals) or "json" (for containers).
@@ -45,6 +52,29 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful drain of HTTP requests and in-flight messages.
 	ShutdownTimeout time.Duration
 }
+
+// HTTPConfig bounds the time and memory one client may hold of the HTTP
+// server, so slow or idle clients cannot exhaust its connections.
+type HTTPConfig struct {
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included, from the
+	// first byte: a client sending more slowly is cut off.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the time from the end of the request's headers to
+	// the end of the response.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that waits this long for
+	// its next request.
+	IdleTimeout time.Duration
+	// MaxBodyBytes caps a request body on every route (413 above it); the
+	// API's JSON bodies are a few KiB at most.
+	MaxBodyBytes int
+}
+
+// maxBodyCeiling is the most httpapi.Decode ever reads of a body (1 MiB);
+// a larger MaxBodyBytes would promise what the decoder refuses.
+const maxBodyCeiling = 1 << 20
 
 // RetryConfig sets every field of Watermill's Retry middleware explicitly.
 type RetryConfig struct {
@@ -91,14 +121,21 @@ type BrokerConfig struct {
 }
 
 // Default returns the settings used when neither flags nor environment say
-// otherwise: everything on localhost.
+// otherwise: everything on localhost, the API listening on loopback only.
 func Default() Config {
 	return Config{
 		DatabaseURL: "postgres://postgres@127.0.0.1:5432/mallbots?sslmode=disable",
 		AMQPURL:     "amqp://guest:guest@127.0.0.1:5672/",
-		HTTPAddr:    ":8080",
-		LogFormat:   "text",
-		LogLevel:    "info",
+		HTTPAddr:    "127.0.0.1:8080",
+		HTTP: HTTPConfig{
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       15 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       time.Minute,
+			MaxBodyBytes:      64 << 10,
+		},
+		LogFormat: "text",
+		LogLevel:  "info",
 		Retry: RetryConfig{
 			MaxRetries:          10,
 			InitialInterval:     100 * time.Millisecond,
@@ -147,7 +184,12 @@ func (c *Config) Fields() []Field {
 	return []Field{
 		{"database-url", "MALLBOTS_DATABASE_URL", "PostgreSQL DSN (the database is created if missing)", (*stringValue)(&c.DatabaseURL)},
 		{"amqp-url", "MALLBOTS_AMQP_URL", "RabbitMQ URL", (*stringValue)(&c.AMQPURL)},
-		{"http-addr", "MALLBOTS_HTTP_ADDR", "HTTP listen address", (*stringValue)(&c.HTTPAddr)},
+		{"http-addr", "MALLBOTS_HTTP_ADDR", "HTTP listen address (loopback by default; 0.0.0.0:8080 listens on every interface)", (*stringValue)(&c.HTTPAddr)},
+		{"http-read-header-timeout", "MALLBOTS_HTTP_READ_HEADER_TIMEOUT", "longest time to read a request's headers", (*durationValue)(&c.HTTP.ReadHeaderTimeout)},
+		{"http-read-timeout", "MALLBOTS_HTTP_READ_TIMEOUT", "longest time to read a whole request, body included", (*durationValue)(&c.HTTP.ReadTimeout)},
+		{"http-write-timeout", "MALLBOTS_HTTP_WRITE_TIMEOUT", "longest time from a request's headers to the end of its response", (*durationValue)(&c.HTTP.WriteTimeout)},
+		{"http-idle-timeout", "MALLBOTS_HTTP_IDLE_TIMEOUT", "close a keep-alive connection idle for this long", (*durationValue)(&c.HTTP.IdleTimeout)},
+		{"http-max-body-bytes", "MALLBOTS_HTTP_MAX_BODY_BYTES", "largest request body accepted (413 above; at most 1048576)", (*intValue)(&c.HTTP.MaxBodyBytes)},
 		{"service", "MALLBOTS_SERVICES", "comma-separated services to run (default all)", (*listValue)(&c.Services)},
 		{"log-format", "MALLBOTS_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.LogFormat)},
 		{"log-level", "MALLBOTS_LOG_LEVEL", "log level: debug, info, warn or error", (*stringValue)(&c.LogLevel)},
@@ -197,16 +239,27 @@ func (c Config) Validate() error {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
 
-	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		add("database URL %s (MALLBOTS_DATABASE_URL, --database-url) must look like postgres://user@host:5432/db", Redact(c.DatabaseURL))
-	} else if strings.Trim(u.Path, "/") == "" {
-		add("database URL %s (MALLBOTS_DATABASE_URL) names no database", Redact(c.DatabaseURL))
+	if problem := checkDatabaseURL(c.DatabaseURL); problem != "" {
+		add("database URL %s (MALLBOTS_DATABASE_URL, --database-url) %s", dsn.Redact(c.DatabaseURL), problem)
 	}
 	if u, err := url.Parse(c.AMQPURL); err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") || u.Host == "" {
-		add("AMQP URL %s (MALLBOTS_AMQP_URL, --amqp-url) must look like amqp://user:password@host:5672/", Redact(c.AMQPURL))
+		add("AMQP URL %s (MALLBOTS_AMQP_URL, --amqp-url) must look like amqp://user:password@host:5672/", dsn.Redact(c.AMQPURL))
 	}
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
 		add("HTTP address %q (MALLBOTS_HTTP_ADDR, --http-addr) must be host:port or :port", c.HTTPAddr)
+	}
+	h := c.HTTP
+	if h.ReadHeaderTimeout <= 0 || h.ReadTimeout < h.ReadHeaderTimeout {
+		add("HTTP timeouts must satisfy 0 < read header timeout (%s) <= read timeout (%s)", h.ReadHeaderTimeout, h.ReadTimeout)
+	}
+	if h.WriteTimeout <= 0 {
+		add("HTTP write timeout %s must be positive", h.WriteTimeout)
+	}
+	if h.IdleTimeout <= 0 {
+		add("HTTP idle timeout %s must be positive", h.IdleTimeout)
+	}
+	if h.MaxBodyBytes < 1024 || h.MaxBodyBytes > maxBodyCeiling {
+		add("HTTP max body bytes %d must be between 1024 and %d", h.MaxBodyBytes, maxBodyCeiling)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		add("log format %q (MALLBOTS_LOG_FORMAT) must be text or json", c.LogFormat)
@@ -265,14 +318,29 @@ func (c Config) Validate() error {
 	return joinProblems(p)
 }
 
-// Redact returns rawURL with its password replaced, safe for logs and errors.
-// A URL that does not parse is replaced whole, since it may hold a password.
-func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "<unparseable URL>"
+// checkDatabaseURL says what is wrong with a PostgreSQL DSN, "" when
+// nothing: it is a postgres:// URL with a host and a database, or libpq's
+// keyword/value form naming a database (dbname=…). The problem never quotes
+// the DSN.
+func checkDatabaseURL(s string) string {
+	if dsn.IsURL(s) {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return "must look like postgres://user@host:5432/db or host=… dbname=…"
+		}
+		if strings.Trim(u.Path, "/") == "" {
+			return "names no database"
+		}
+		return ""
 	}
-	return u.Redacted()
+	settings, err := dsn.KeywordValues(s)
+	if err != nil {
+		return "must look like postgres://user@host:5432/db or host=… dbname=…: " + err.Error()
+	}
+	if settings["dbname"] == "" {
+		return "names no database (dbname=…)"
+	}
+	return ""
 }
 
 func joinProblems(p []string) error {

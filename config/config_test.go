@@ -75,3 +75,29 @@ func TestReadmeDocumentsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateAcceptsBothDSNForms(t *testing.T) {
+	for _, tc := range []struct {
+		dsn, problem string // problem "" means valid
+	}{
+		{"postgres://u:pw@db:5432/x?sslmode=disable", ""},
+		{"postgresql://db/x", ""},
+		{"host=db port=5432 user=u password='a b' dbname=x sslmode=disable", ""},
+		{"postgres://db/", "names no database"},
+		{"host=db user=u password=hunter2", "names no database"},
+		{"host=db password='hunter2 dbname=x", "must look like"},
+		{"db:5432", "must look like"},
+	} {
+		c := config.Default()
+		c.DatabaseURL = tc.dsn
+		err := c.Validate()
+		switch {
+		case tc.problem == "" && err != nil:
+			t.Errorf("%q rejected: %v", tc.dsn, err)
+		case tc.problem != "" && (err == nil || !strings.Contains(err.Error(), tc.problem)):
+			t.Errorf("%q: error %v, want %q", tc.dsn, err, tc.problem)
+		case err != nil && strings.Contains(err.Error(), "hunter2"):
+			t.Errorf("%q: error leaks the password: %v", tc.dsn, err)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,12 +24,18 @@ const MaxBodyBytes = 1 << 20
 //
 //   - 415 *Problem: a Content-Type other than application/json (parameters
 //     such as charset are ignored; a missing Content-Type is accepted);
-//   - 413 *Problem: a body larger than MaxBodyBytes;
-//   - 400 *Problem: an empty body, malformed JSON (with the byte offset), a
-//     field of the wrong type (naming the field and the expected type), an
-//     unknown field, data after the JSON value;
+//   - 413 *Problem: a body larger than MaxBodyBytes, or than the limit
+//     LimitBody put on the request;
+//   - 400 *Problem: a body that could not be read (cut off, too slow), an
+//     empty body, a body that is not UTF-8 (naming the offset), malformed
+//     JSON (with the byte offset), a field of the wrong type (naming the
+//     field and the expected type), an unknown field, data after the JSON
+//     value;
 //   - 422 *Problem: a Money field that is not valid money (more than two
-//     decimal places, too large), naming the field in Detail and Errors;
+//     decimal places, too large), or a string anywhere in the body that
+//     breaks the API's text rule (a control character such as NUL, more
+//     than MaxTextLen characters; see text.go), naming the field in Detail
+//     and Errors;
 //   - when dst has a Validate() error method, its error, unchanged (wrap
 //     domain.ErrInvalid so WriteError answers 422);
 //   - a plain error for programming mistakes (dst not a pointer), a 500.
@@ -48,15 +55,14 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		var err error
 		data, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 		if err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				return NewProblem(http.StatusRequestEntityTooLarge,
-					"request body must not exceed "+formatBytes(MaxBodyBytes))
-			}
-			return NewProblem(http.StatusBadRequest, "request body could not be read")
+			return bodyReadError(err)
 		}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return NewProblem(http.StatusBadRequest, "request body must not be empty")
+	}
+	if p := invalidUTF8(data); p != nil {
+		return p
 	}
 
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -69,10 +75,23 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		return NewProblem(http.StatusBadRequest,
 			fmt.Sprintf("request body must hold a single JSON value; found more data after byte offset %d", end))
 	}
+	if p := checkStrings(reflect.ValueOf(dst), ""); p != nil {
+		return p
+	}
 	if v, ok := dst.(interface{ Validate() error }); ok {
 		return v.Validate()
 	}
 	return nil
+}
+
+// bodyReadError is the problem for a request body that could not be read:
+// 413 naming the limit it exceeded (LimitBody's or MaxBodyBytes), 400
+// otherwise (the client stopped sending, or sent it too slowly).
+func bodyReadError(err error) *Problem {
+	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return NewProblem(http.StatusRequestEntityTooLarge, "request body must not exceed "+formatBytes(mbe.Limit))
+	}
+	return NewProblem(http.StatusBadRequest, "request body could not be read")
 }
 
 func decodeError(err error, data []byte, dst any) error {
@@ -281,6 +300,7 @@ func joinPath(path, key string) string {
 type jsonField struct {
 	name   string
 	typ    reflect.Type
+	index  []int // for reflect.Value.FieldByIndexErr
 	depth  int
 	tagged bool
 }
@@ -290,8 +310,8 @@ type jsonField struct {
 // tie, and a remaining tie hides the name.
 func jsonFields(t reflect.Type) map[string]jsonField {
 	byName := map[string][]jsonField{}
-	var walk func(t reflect.Type, depth int, seen map[reflect.Type]bool)
-	walk = func(t reflect.Type, depth int, seen map[reflect.Type]bool) {
+	var walk func(t reflect.Type, index []int, seen map[reflect.Type]bool)
+	walk = func(t reflect.Type, index []int, seen map[reflect.Type]bool) {
 		if seen[t] {
 			return
 		}
@@ -314,18 +334,19 @@ func jsonFields(t reflect.Type) map[string]jsonField {
 				continue
 			}
 			name, _, _ := strings.Cut(tag, ",")
+			at := append(slices.Clip(index), i)
 			if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
-				walk(ft, depth+1, seen)
+				walk(ft, at, seen)
 				continue
 			}
-			f := jsonField{name: name, typ: sf.Type, depth: depth, tagged: name != ""}
+			f := jsonField{name: name, typ: sf.Type, index: at, depth: len(index), tagged: name != ""}
 			if f.name == "" {
 				f.name = sf.Name
 			}
 			byName[f.name] = append(byName[f.name], f)
 		}
 	}
-	walk(t, 0, map[reflect.Type]bool{})
+	walk(t, nil, map[reflect.Type]bool{})
 
 	fields := make(map[string]jsonField, len(byName))
 	for name, fs := range byName {

@@ -191,3 +191,45 @@ func TestDecodeIntoNonPointerIsAServerError(t *testing.T) {
 	}
 	readProblem(t, w, http.StatusInternalServerError)
 }
+
+// TestDecodeTextRule: every string anywhere in a body is valid UTF-8 without
+// control characters (tab, line feed and carriage return aside) and at most
+// MaxTextLen characters; the problem names the field.
+func TestDecodeTextRule(t *testing.T) {
+	long := strings.Repeat("é", httpapi.MaxTextLen)
+	tests := []struct {
+		name, body string
+		status     int
+		field      string
+	}{
+		{"NUL in a field", `{"name":"ab\u0000cd"}`, 422, "name"},
+		{"escape character", `{"name":"a\u001bb"}`, 422, "name"},
+		{"DEL", `{"name":"a\u007f"}`, 422, "name"},
+		{"C1 control", `{"name":"a\u0085"}`, 422, "name"},
+		{"NUL in a nested array", `{"name":"x","items":[{"productId":"p"},{"productId":"\u0000"}]}`, 422, "items[1].productId"},
+		{"NUL in an embedded struct's field", `{"name":"x","note":"\u0000"}`, 422, "note"},
+		{"NUL in a map key", `{"name":"x","prices":{"a\u0000":1}}`, 422, "prices.(key)"},
+		{"NUL in any", `{"name":"x","extra":{"k":["ok","\u0000"]}}`, 422, "extra.k[1]"},
+		{"too long", `{"name":"` + long + `e"}`, 422, "name"},
+		{"raw invalid UTF-8", "{\"name\":\"ab\xff\xfecd\"}", 400, ""},
+		{"raw NUL byte", "{\"name\":\"ab\x00cd\"}", 400, ""}, // JSON forbids raw control characters
+		{"longest allowed", `{"name":"` + long + `"}`, 0, ""},
+		{"tab, newlines, emoji and a lone surrogate escape", `{"name":"a\tb\r\nc 🤖 \ud800"}`, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req addProductRequest
+			w, err := decode(t, tt.body, "application/json", &req)
+			if tt.status == 0 {
+				if err != nil {
+					t.Fatalf("Decode: %v", err)
+				}
+				return
+			}
+			p := readProblem(t, w, tt.status)
+			if tt.field != "" && (len(p.Errors) != 1 || p.Errors[0].Field != tt.field || !strings.Contains(p.Detail, tt.field)) {
+				t.Errorf("problem %+v, want it to name field %s", p, tt.field)
+			}
+		})
+	}
+}

@@ -22,6 +22,24 @@ const (
 // maxIdempotencyKeyLen bounds an accepted key; it is stored and indexed.
 const maxIdempotencyKeyLen = 255
 
+// checkIdempotencyKey accepts 1–255 printable ASCII characters (a UUID, a
+// ULID, base64…): the key is stored as text and quoted in problems, so
+// control characters and bytes that are not UTF-8 are a 400, not a failed
+// insert.
+func checkIdempotencyKey(key string) error {
+	if len(key) > maxIdempotencyKeyLen {
+		return NewProblem(http.StatusBadRequest,
+			fmt.Sprintf("%s is longer than %d characters", HeaderIdempotencyKey, maxIdempotencyKeyLen))
+	}
+	for i := range len(key) {
+		if key[i] < 0x20 || key[i] > 0x7e {
+			return NewProblem(http.StatusBadRequest,
+				fmt.Sprintf("%s must be printable ASCII characters; byte %d is 0x%02x", HeaderIdempotencyKey, i, key[i]))
+		}
+	}
+	return nil
+}
+
 // StoredResponse is the response to the first request with an idempotency
 // key, kept to answer the retries.
 type StoredResponse struct {
@@ -56,13 +74,16 @@ type IdempotencyStore interface {
 // errDiscard rolls back the claim of a request whose response is not kept.
 var errDiscard = errors.New("idempotency: response not kept")
 
-// Idempotency honours the Idempotency-Key header on POST requests: the first
+// Idempotency honours the Idempotency-Key header on POST requests (a key
+// that is not 1–255 printable ASCII characters is a 400): the first
 // request with a key runs inside a transaction that also records the key and,
 // when it succeeds (2xx), its response; a retry with the same key, method,
 // path and body gets that response again (with Idempotent-Replayed: true)
 // instead of creating a second entity; the same key with a different body is
 // a 422. A failed first request keeps nothing, so it can be retried with the
 // same key. Requests without the header, and other methods, pass through.
+// Give it to NewMux as route middleware, so that only a request that
+// matched a route claims its key.
 //
 // Because the request's writes and the key commit in one transaction, a crash
 // can never leave an entity created without its key recorded, or the other
@@ -75,20 +96,20 @@ func Idempotency(store IdempotencyStore) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			if len(key) > maxIdempotencyKeyLen {
-				WriteError(w, r, NewProblem(http.StatusBadRequest,
-					fmt.Sprintf("%s is longer than %d characters", HeaderIdempotencyKey, maxIdempotencyKeyLen)))
+			if err := checkIdempotencyKey(key); err != nil {
+				WriteError(w, r, err)
 				return
 			}
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 			if err != nil {
-				WriteError(w, r, NewProblem(http.StatusRequestEntityTooLarge,
-					"request body must not exceed "+formatBytes(MaxBodyBytes)))
+				WriteError(w, r, bodyReadError(err))
 				return
 			}
 			sum := sha256.Sum256(body)
 			hash := hex.EncodeToString(sum[:])
-			scope := r.Method + " " + r.URL.Path
+			// The escaped path is ASCII whatever bytes the client sent, so the
+			// scope always fits the database's text column.
+			scope := r.Method + " " + r.URL.EscapedPath()
 
 			var respond func()
 			err = store.Run(r.Context(), scope, key, hash,

@@ -83,4 +83,18 @@ func TestIdempotency(t *testing.T) {
 		t.Error("requests without a key, or not POST, must pass through")
 	}
 	readProblem(t, send(http.MethodPost, "/things", strings.Repeat("k", 256), `{}`), http.StatusBadRequest)
+	runs = keys.runs
+	for _, bad := range []string{"\xff\xfe", "caf\xc3\xa9", "a\x00b", "a\x7fb"} {
+		readProblem(t, send(http.MethodPost, "/things", bad, `{}`), http.StatusBadRequest)
+	}
+	if keys.runs != runs {
+		t.Error("a key that is not printable ASCII reached the store")
+	}
+
+	// The scope is the escaped path: whatever bytes the path holds, it is
+	// ASCII text the database can store.
+	send(http.MethodPost, "/things/%ff%00", "k4", `{}`)
+	if _, kept := keys.responses["POST /things/%ff%00|k4"]; !kept {
+		t.Errorf("scopes kept: %v, want POST /things/%%ff%%00", keys.responses)
+	}
 }

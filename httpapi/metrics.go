@@ -13,8 +13,8 @@ import (
 // Metrics counts and times requests in reg: the histogram
 // mallbots_http_request_duration_seconds and the counter
 // mallbots_http_requests_total, both labelled method (OTHER for methods
-// outside RFC 9110), route (the matched ServeMux pattern, "unmatched" when
-// none; see ProblemMux) and status_class ("2xx" … "5xx"). Calling Metrics
+// outside RFC 9110), route (the matched Mux pattern, "unmatched" when
+// none; see Mux) and status_class ("2xx" … "5xx"). Calling Metrics
 // again with the same reg reuses the collectors already registered; any other
 // registration error is logged, never panicked, and the metrics are then
 // kept but not exported. A nil reg registers nothing.

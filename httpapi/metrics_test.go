@@ -46,7 +46,7 @@ func TestMetrics(t *testing.T) {
 	mux := storesMux()
 	mux.HandleFunc("GET /api/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
 	stack := func() http.Handler {
-		return httpapi.Chain(httpapi.ProblemMux(mux),
+		return httpapi.Chain(mux,
 			httpapi.Correlation, httpapi.AccessLog(slog.New(slog.DiscardHandler)), httpapi.Metrics(reg), httpapi.Recover)
 	}
 	first, second := stack(), stack() // the second Metrics(reg) reuses the registered collectors

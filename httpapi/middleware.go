@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -32,10 +33,12 @@ const StatusClientClosedRequest = 499
 // Chain wraps h in mws, the first one outermost:
 // Chain(h, a, b) is a(b(h)). The recommended edge is
 //
-//	Chain(ProblemMux(mux), Correlation, AccessLog(logger), Metrics(reg), Recover)
+//	mux := NewMux(LimitBody(n), Idempotency(store))
+//	Chain(mux, Correlation, AccessLog(logger), Metrics(reg), Recover)
 //
-// so every line and problem carries the correlation ID, and the 500 Recover
-// writes is logged and counted.
+// so every line and problem carries the correlation ID, the 500 Recover
+// writes is logged and counted, and only requests that matched a route have
+// their body limited and their Idempotency-Key claimed.
 func Chain(h http.Handler, mws ...func(http.Handler) http.Handler) http.Handler {
 	for i := len(mws) - 1; i >= 0; i-- {
 		h = mws[i](h)
@@ -78,6 +81,28 @@ func validCorrelationID(id string) bool {
 	return true
 }
 
+// LimitBody caps request bodies at n bytes. A request that declares a
+// longer Content-Length is answered 413 at once, unread, and its connection
+// closed; a longer body sent without declaring it fails the handler's read
+// with *http.MaxBytesError, which Decode and Idempotency answer with 413.
+// Give it to NewMux as route middleware.
+func LimitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				w.Header().Set("Connection", "close")
+				WriteError(w, r, NewProblem(http.StatusRequestEntityTooLarge,
+					fmt.Sprintf("request body must not exceed %s; Content-Length is %d", formatBytes(n), r.ContentLength)))
+				return
+			}
+			if r.Body != nil && r.Body != http.NoBody {
+				r.Body = http.MaxBytesReader(w, r.Body, n)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
 // Recover turns a panic in next into a 500 problem written by WriteError,
 // whose one log line carries the panic value and the stack; the server keeps
 // serving. A panic with http.ErrAbortHandler is re-panicked, as net/http
@@ -109,7 +134,7 @@ func Recover(next http.Handler) http.Handler {
 }
 
 // AccessLog logs one Info line "http request" with logger (slog.Default()
-// when nil) after each request: method, path, route (the matched ServeMux
+// when nil) after each request: method, path, route (the matched Mux
 // pattern, "unmatched" when none), status, bytes, duration_ms and
 // correlation_id. A request panicking with http.ErrAbortHandler is not
 // logged; put Recover inside AccessLog so other panics are.
@@ -137,11 +162,11 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 }
 
 // routeHolder carries the matched pattern up to AccessLog and Metrics.
-// net/http's ServeMux sets Request.Pattern on the *Request it is given, but
-// any middleware between it and us that calls r.WithContext (Correlation
-// does) hands the mux a copy, whose Pattern we never see. ProblemMux records
-// the pattern here instead; without it we fall back to Pattern on the
-// request we passed down.
+// A mux (ours or net/http's) sets Request.Pattern on the *Request it is
+// given, but any middleware between it and us that calls r.WithContext
+// (Correlation does) hands the mux a copy, whose Pattern we never see. Mux
+// records the pattern here instead; without it we fall back to Pattern on
+// the request we passed down.
 type routeHolder struct{ pattern atomic.Pointer[string] }
 
 type routeKey struct{}

@@ -174,12 +174,15 @@ func TestRecoverRepanics(t *testing.T) {
 
 func TestAccessLog(t *testing.T) {
 	const body = `{"store":{}}`
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/stores/{id}", func(w http.ResponseWriter, _ *http.Request) {
+	getStore := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, body)
-	})
+	}
+	mux := httpapi.NewMux()
+	mux.HandleFunc("GET /api/stores/{id}", getStore)
 	mux.HandleFunc("GET /api/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	plain := http.NewServeMux()
+	plain.HandleFunc("GET /api/stores/{id}", getStore)
 
 	tests := []struct {
 		name    string
@@ -189,19 +192,19 @@ func TestAccessLog(t *testing.T) {
 		status  float64
 	}{
 		{"recommended stack", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(httpapi.ProblemMux(mux), httpapi.Correlation, httpapi.AccessLog(l), httpapi.Recover)
+			return httpapi.Chain(mux, httpapi.Correlation, httpapi.AccessLog(l), httpapi.Recover)
 		}, "/api/stores/s1", "GET /api/stores/{id}", 200},
-		{"outside Correlation, via ProblemMux", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(httpapi.ProblemMux(mux), httpapi.AccessLog(l), httpapi.Correlation)
+		{"outside Correlation, via Mux", func(l *slog.Logger) http.Handler {
+			return httpapi.Chain(mux, httpapi.AccessLog(l), httpapi.Correlation)
 		}, "/api/stores/s1", "GET /api/stores/{id}", 200},
-		{"plain mux right inside", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(mux, httpapi.Correlation, httpapi.AccessLog(l))
+		{"plain ServeMux right inside", func(l *slog.Logger) http.Handler {
+			return httpapi.Chain(plain, httpapi.Correlation, httpapi.AccessLog(l))
 		}, "/api/stores/s1", "GET /api/stores/{id}", 200},
 		{"unmatched", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(httpapi.ProblemMux(mux), httpapi.Correlation, httpapi.AccessLog(l))
+			return httpapi.Chain(mux, httpapi.Correlation, httpapi.AccessLog(l))
 		}, "/api/nope", "unmatched", 404},
 		{"panic", func(l *slog.Logger) http.Handler {
-			return httpapi.Chain(httpapi.ProblemMux(mux), httpapi.Correlation, httpapi.AccessLog(l), httpapi.Recover)
+			return httpapi.Chain(mux, httpapi.Correlation, httpapi.AccessLog(l), httpapi.Recover)
 		}, "/api/panic", "GET /api/panic", 500},
 	}
 	for _, tt := range tests {
@@ -257,5 +260,43 @@ func TestAccessLogClientGone(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/api/stores", nil).WithContext(ctx))
 	if lines := parseLines(t, buf.String()); len(lines) != 1 || lines[0]["status"] != float64(httpapi.StatusClientClosedRequest) {
 		t.Fatalf("log = %v, want one line with status 499", lines)
+	}
+}
+
+// TestLimitBody: a declared Content-Length above the limit is refused before
+// the handler runs; an undeclared body above it fails Decode with 413 naming
+// the limit; a body within it decodes.
+func TestLimitBody(t *testing.T) {
+	ran := 0
+	h := httpapi.LimitBody(1024)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ran++
+		var req renameRequest
+		if err := httpapi.Decode(w, r, &req); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.OK(w)
+	}))
+	big := `{"name":"` + strings.Repeat("x", 2000) + `"}`
+
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(big)))
+	p := readProblem(t, w, http.StatusRequestEntityTooLarge)
+	if ran != 0 || !strings.Contains(p.Detail, "1 KiB") || w.Header().Get("Connection") != "close" {
+		t.Errorf("declared oversize: handler ran %d times, detail %q, Connection %q", ran, p.Detail, w.Header().Get("Connection"))
+	}
+
+	r := httptest.NewRequest(http.MethodPost, "/", io.NopCloser(strings.NewReader(big)))
+	r.ContentLength = -1 // chunked: the size is only known by reading
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if p := readProblem(t, w, http.StatusRequestEntityTooLarge); !strings.Contains(p.Detail, "1 KiB") {
+		t.Errorf("undeclared oversize: detail %q", p.Detail)
+	}
+
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"name":"ok"}`)))
+	if w.Code != http.StatusOK {
+		t.Errorf("small body = %d %s", w.Code, w.Body)
 	}
 }

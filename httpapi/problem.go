@@ -14,8 +14,9 @@
 //	}
 //	httpapi.Created(w, id)
 //
-// and a server is ProblemMux(mux) wrapped with Chain(h, Correlation,
-// AccessLog(logger), Metrics(reg), Recover).
+// and a server is a Mux (NewMux(LimitBody(n), Idempotency(store))) with every
+// service's routes, wrapped with Chain(mux, Correlation, AccessLog(logger),
+// Metrics(reg), Recover).
 package httpapi
 
 import (

@@ -8,19 +8,21 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	wamqp "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp"
+
+	"github.com/mallbots/mallbots/dsn"
 )
 
 // Dial opens the RabbitMQ connection one process shares between its relays,
 // routers and publishers. While the broker is unreachable it retries with
 // backoff and logs one clear line per attempt; it gives up when ctx ends.
-// After the first connection, watermill-amqp reconnects by itself.
+// After the first connection, watermill-amqp reconnects by itself. Errors and
+// log lines never contain the password.
 func Dial(ctx context.Context, amqpURL string, logger *slog.Logger) (*wamqp.ConnectionWrapper, error) {
-	where := redactURL(amqpURL)
+	where := dsn.Redact(amqpURL)
 	wait := 200 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		conn, err := wamqp.NewConnection(wamqp.ConnectionConfig{AmqpURI: amqpURL}, watermillLogger(logger))
@@ -31,23 +33,16 @@ func Dial(ctx context.Context, amqpURL string, logger *slog.Logger) (*wamqp.Conn
 			return conn, nil
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("connect to RabbitMQ at %s: gave up after %d attempts: %w", where, attempt, err)
+			return nil, dsn.RedactError(fmt.Errorf("connect to RabbitMQ at %s: gave up after %d attempts: %w", where, attempt, err), amqpURL)
 		}
-		logger.Warn("waiting for RabbitMQ", "at", where, "attempt", attempt, "retry_in", wait.String(), "error", err.Error())
+		logger.Warn("waiting for RabbitMQ", "at", where, "attempt", attempt, "retry_in", wait.String(),
+			"error", dsn.Scrub(err.Error(), amqpURL))
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, 5*time.Second)
 	}
-}
-
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<unparseable URL>"
-	}
-	return u.Redacted()
 }
 
 // watermillLogger adapts slog for Watermill, demoting its chatty Info lines

@@ -8,13 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/mallbots/mallbots/dsn"
 )
 
 // DB is the pool one process shares between all of its services.
@@ -28,13 +29,19 @@ const defaultMaxConns = 32
 
 // Connect opens a pool on dsn, creating the database when it does not exist.
 // While PostgreSQL is unreachable it retries with backoff, logging each wait,
-// until ctx ends. Errors never contain the password.
-func Connect(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+// until ctx ends. dataSource is a URL or keyword/value DSN. Errors and log
+// lines never contain a password.
+func Connect(ctx context.Context, dataSource string, logger *slog.Logger) (*DB, error) {
+	db, err := connect(ctx, dataSource, logger)
+	return db, dsn.RedactError(err, dataSource)
+}
+
+func connect(ctx context.Context, dataSource string, logger *slog.Logger) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dataSource)
 	if err != nil {
-		return nil, fmt.Errorf("parse database URL %s: %w", redact(dsn), errors.Unwrap(err))
+		return nil, fmt.Errorf("parse the database DSN %s: %s", dsn.Redact(dataSource), parseProblem(err, dataSource))
 	}
-	if !strings.Contains(dsn, "pool_max_conns") {
+	if !strings.Contains(dataSource, "pool_max_conns") {
 		cfg.MaxConns = defaultMaxConns
 	}
 	// Watermill's outbox stores created_at as a TIMESTAMP without zone;
@@ -64,7 +71,8 @@ func Connect(ctx context.Context, dsn string, logger *slog.Logger) (*DB, error) 
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("connect to PostgreSQL at %s: gave up after %d attempts: %w", where, attempt, err)
 		}
-		logger.Warn("waiting for PostgreSQL", "at", where, "attempt", attempt, "retry_in", wait.String(), "error", err.Error())
+		logger.Warn("waiting for PostgreSQL", "at", where, "attempt", attempt, "retry_in", wait.String(),
+			"error", dsn.Scrub(err.Error(), dataSource))
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
@@ -107,10 +115,20 @@ func isCode(err error, code string) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == code
 }
 
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "<unparseable URL>"
+// parseProblem says why pgx could not parse dataSource without quoting it:
+// pgx's ParseConfigError prints the input (redacted on a best-effort basis
+// only) and its cause may be a url.Error that echoes the whole URL. The
+// cause is kept only when dsn can locate every password to scrub it.
+func parseProblem(err error, dataSource string) string {
+	var pe *pgconn.ParseConfigError
+	if !errors.As(err, &pe) {
+		return "malformed connection string"
 	}
-	return u.Redacted()
+	quiet := *pe
+	quiet.ConnString = ""
+	msg := strings.TrimPrefix(quiet.Error(), "cannot parse ``: ")
+	if dsn.Redact(dataSource) == dsn.Unparseable {
+		msg, _, _ = strings.Cut(msg, " (")
+	}
+	return dsn.Scrub(msg, dataSource)
 }

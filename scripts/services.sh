@@ -9,6 +9,17 @@
 # missing, and says on one line per step what it did or skipped. It does not
 # rely on systemd (containers and CI runners have none); services are started
 # directly with pg_ctlcluster and rabbitmq-server -detached.
+#
+# Nothing listens beyond loopback: PostgreSQL's listen_addresses is left
+# at Debian's 'localhost', and RabbitMQ's AMQP and management listeners, epmd
+# (4369) and, where the node's name allows it, the Erlang distribution port
+# (25672) are bound to 127.0.0.1 in /etc/rabbitmq. A RabbitMQ already running
+# is never restarted (others may be using it): the configuration takes effect
+# at its next start. Only a RabbitMQ this very run installed is restarted.
+#
+#   scripts/services.sh rabbitmq-config CONF_DIR MNESIA_DIR
+# only writes that configuration into CONF_DIR (deciding the node name from
+# the node data in MNESIA_DIR) and exits; the tests use it.
 set -euo pipefail
 
 # rabbitmq-server, rabbitmqctl and pg_* helpers live in /usr/sbin and
@@ -19,6 +30,10 @@ readonly PG_DSN_ADMIN='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disab
 readonly PG_DB=mallbots
 readonly HBA_MARK='# mallbots: trust loopback TCP for local development'
 readonly RABBIT_API='http://127.0.0.1:15672/api/overview'
+RABBIT_CONF_DIR=/etc/rabbitmq
+RABBIT_MNESIA_DIR=/var/lib/rabbitmq/mnesia
+readonly BLOCK_BEGIN='# mallbots: begin (scripts/services.sh keeps this block: listen on loopback only)'
+readonly BLOCK_END='# mallbots: end'
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -223,18 +238,134 @@ rabbit_ping() { "${SUDO[@]}" timeout 15 rabbitmq-diagnostics -q ping >/dev/null 
 amqp_port_open() { timeout 2 bash -c '</dev/tcp/127.0.0.1/5672'; }
 rabbit_api_ok() { curl -fsS -o /dev/null --max-time 3 -u guest:guest "$RABBIT_API"; }
 
+# managed_content FILE KEYS LINE...: prints FILE as it must be: its lines,
+# less the block an earlier run wrote, with every other line that sets one
+# of KEYS (an extended regex) commented out, then LINE... as our block. The
+# output of a second run equals the first's.
+managed_content() {
+	local file=$1 keys=$2
+	shift 2
+	if [ -f "$file" ]; then
+		# Through ENVIRON, not -v, so that awk leaves the regex's backslashes be.
+		BEGIN_LINE=$BLOCK_BEGIN END_LINE=$BLOCK_END KEYS=$keys awk '
+			$0 == ENVIRON["BEGIN_LINE"] { skip = 1; next }
+			skip { if ($0 == ENVIRON["END_LINE"]) skip = 0; next }
+			$0 ~ "^[[:space:]]*(" ENVIRON["KEYS"] ")[[:space:]]*=" { print "# mallbots: replaced by the block below: " $0; next }
+			{ print }' "$file"
+	fi
+	printf '%s\n' "$BLOCK_BEGIN" "$@" "$BLOCK_END"
+}
+
+# write_managed FILE KEYS LINE...: makes FILE hold managed_content; returns
+# 0 when it changed FILE, 1 when FILE was already so.
+write_managed() {
+	local file=$1 tmp
+	tmp=$(mktemp)
+	managed_content "$@" >"$tmp"
+	if [ -f "$file" ] && cmp -s "$tmp" "$file"; then
+		rm -f "$tmp"
+		return 1
+	fi
+	# cp onto an existing file keeps its owner and mode.
+	"${SUDO[@]}" cp "$tmp" "$file"
+	"${SUDO[@]}" chmod a+r "$file"
+	rm -f "$tmp"
+	return 0
+}
+
+# rabbit_node_renamable says whether the node may be named rabbit@localhost:
+# yes unless it holds data under another name, which a rename would leave
+# behind (RABBIT_INSTALLED_NOW: that data is only what the install made).
+rabbit_node_renamable() {
+	local d
+	[ -n "${RABBIT_INSTALLED_NOW:-}" ] && return 0
+	for d in "$RABBIT_MNESIA_DIR"/*@*; do
+		[ -e "$d" ] || continue
+		case ${d##*/} in
+		rabbit@localhost | rabbit@localhost[-.]*) ;;
+		*) return 1 ;;
+		esac
+	done
+	return 0
+}
+
+# configure_rabbitmq_loopback writes the loopback bindings into
+# RABBIT_CONF_DIR; RABBIT_CONFIG_CHANGED is set when a file changed.
+# The Erlang distribution port can only be bound to 127.0.0.1 when the node
+# is called rabbit@localhost: the CLI tools reach rabbit@<host> at the
+# address <host> resolves to, which on Debian is 127.0.1.1 or a container's
+# own address.
+RABBIT_CONFIG_CHANGED=
+configure_rabbitmq_loopback() {
+	# The soft limit of open files up to the hard one, however RabbitMQ is
+	# started: with Debian's 1024 every test's connections exhaust it, and
+	# the broker's file handle cache dies for good. (Single quotes: the line
+	# is written as is, for RabbitMQ's scripts to run.)
+	# shellcheck disable=SC2016
+	local env_lines=('ERL_EPMD_ADDRESS=127.0.0.1' 'ulimit -S -n "$(ulimit -H -n)" 2>/dev/null || true')
+	if rabbit_node_renamable; then
+		env_lines+=('NODENAME=rabbit@localhost' 'SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"')
+	else
+		log "RabbitMQ holds data under another node name: keeping it, so its distribution port 25672 stays on every interface (guarded by the Erlang cookie)"
+	fi
+	"${SUDO[@]}" mkdir -p "$RABBIT_CONF_DIR"
+	if write_managed "$RABBIT_CONF_DIR/rabbitmq.conf" 'listeners\.tcp\.[^=[:space:]]+|management\.tcp\.(ip|port)' \
+		'listeners.tcp.local = 127.0.0.1:5672' 'management.tcp.ip = 127.0.0.1' 'management.tcp.port = 15672'; then
+		RABBIT_CONFIG_CHANGED=1
+		log "wrote loopback listeners (AMQP 5672, management 15672) into $RABBIT_CONF_DIR/rabbitmq.conf"
+	else
+		log "$RABBIT_CONF_DIR/rabbitmq.conf already binds loopback (skip)"
+	fi
+	if write_managed "$RABBIT_CONF_DIR/rabbitmq-env.conf" '(export[[:space:]]+)?(ERL_EPMD_ADDRESS|(RABBITMQ_)?NODENAME|(RABBITMQ_)?SERVER_ADDITIONAL_ERL_ARGS)' \
+		"${env_lines[@]}"; then
+		RABBIT_CONFIG_CHANGED=1
+		log "wrote loopback epmd and node settings into $RABBIT_CONF_DIR/rabbitmq-env.conf"
+	else
+		log "$RABBIT_CONF_DIR/rabbitmq-env.conf already binds loopback (skip)"
+	fi
+}
+
+# rabbit_exposed lists RabbitMQ's and epmd's listening sockets that are not
+# on loopback, one per line; empty when ss is missing.
+rabbit_exposed() {
+	command -v ss >/dev/null 2>&1 || return 0
+	ss -Hltn 2>/dev/null | awk '{ print $4 }' |
+		grep -E ':(5672|15672|4369|25672)$' | grep -Ev '^(127\.[0-9.]+|\[::1\]):' || true
+}
+
 ensure_rabbitmq() {
 	if command -v rabbitmq-server >/dev/null 2>&1; then
 		log "RabbitMQ already installed (skip install)"
 	else
 		apt_install rabbitmq-server
+		RABBIT_INSTALLED_NOW=1
+		if rabbit_ping; then
+			# The package started it with its defaults (every interface, the
+			# host's node name); nobody uses it yet. Stop it, and the epmd it
+			# started, while the CLI still addresses it by that name.
+			log "stopping the RabbitMQ the package started, to start it again on loopback"
+			"${SUDO[@]}" rabbitmqctl -q stop >/dev/null 2>&1 || true
+			"${SUDO[@]}" epmd -kill >/dev/null 2>&1 || true
+		fi
 	fi
+	configure_rabbitmq_loopback
 
 	if rabbit_ping; then
 		log "RabbitMQ already running (skip start)"
+		local exposed
+		exposed=$(rabbit_exposed | tr '\n' ' ')
+		if [ -n "$exposed" ]; then
+			log "RabbitMQ listens beyond loopback on ${exposed% } until its next start, which applies the loopback configuration (not restarted: others may be using it)"
+		elif [ -n "$RABBIT_CONFIG_CHANGED" ]; then
+			log "the new RabbitMQ configuration takes effect at its next start (not restarted: others may be using it)"
+		fi
 	else
 		log "starting RabbitMQ (rabbitmq-server -detached)"
-		"${SUDO[@]}" rabbitmq-server -detached
+		# Every test process holds connections; the default limit of 1024
+		# open files runs out under the whole suite (file_descriptor_limit).
+		# As root, raise the hard limit too (rabbitmq-env.conf raises the
+		# soft one to it).
+		"${SUDO[@]}" bash -c 'ulimit -n 65536 2>/dev/null || true; exec rabbitmq-server -detached'
 		# await_startup errors out while the node is not yet reachable at all,
 		# so retry it; the whole wait is bounded by timeout.
 		if ! "${SUDO[@]}" timeout 120 bash -c \
@@ -266,6 +397,14 @@ ensure_rabbitmq() {
 		log "curl unavailable: not checking the management console (skip)"
 	fi
 }
+
+if [ "${1:-}" = rabbitmq-config ]; then
+	[ $# -eq 3 ] || die "usage: $0 rabbitmq-config CONF_DIR MNESIA_DIR"
+	RABBIT_CONF_DIR=$2
+	RABBIT_MNESIA_DIR=$3
+	configure_rabbitmq_loopback
+	exit 0
+fi
 
 check_go
 ensure_postgres

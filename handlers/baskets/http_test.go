@@ -18,9 +18,9 @@ import (
 func newAPI(t *testing.T) (http.Handler, *fakeRepo) {
 	t.Helper()
 	repo := newFakeRepo()
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	baskets.New(repo, &fakeCache{}, newCatalog(), sequentialIDs()).Routes(mux)
-	return httpapi.ProblemMux(mux), repo
+	return mux, repo
 }
 
 func TestHTTPBasketLifecycle(t *testing.T) {

@@ -14,9 +14,9 @@ import (
 func newAPI(t *testing.T) (http.Handler, *fakeRepo) {
 	t.Helper()
 	repo := newFakeRepo()
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	customers.New(repo, &fakePublisher{}, sequentialIDs()).Routes(mux)
-	return httpapi.ProblemMux(mux), repo
+	return mux, repo
 }
 
 func TestHTTPRegisterAndGetCustomer(t *testing.T) {

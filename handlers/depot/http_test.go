@@ -12,7 +12,7 @@ import (
 )
 
 // env is the depot service over fakes, served the way cmd serves it: the
-// service's routes on a ServeMux behind ProblemMux.
+// service's routes on the httpapi.Mux.
 type env struct {
 	*world
 	api http.Handler
@@ -21,9 +21,9 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	w := newWorld()
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	w.h.Routes(mux)
-	return &env{world: w, api: httpapi.ProblemMux(mux)}
+	return &env{world: w, api: mux}
 }
 
 const missingID = "11111111-2222-4333-8444-555555555555"

@@ -16,9 +16,9 @@ import (
 func newAPI(t *testing.T) (http.Handler, *fakeStore) {
 	t.Helper()
 	store := newFakeStore()
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	notifications.New(store, store, store, sequentialIDs()).Routes(mux)
-	return httpapi.ProblemMux(mux), store
+	return mux, store
 }
 
 func TestHTTPListNotifications(t *testing.T) {

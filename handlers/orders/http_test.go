@@ -14,9 +14,9 @@ import (
 
 // newAPI returns the orders routes behind the production mux wrapper.
 func newAPI(f *fixture) http.Handler {
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	f.h.Routes(mux)
-	return httpapi.ProblemMux(mux)
+	return mux
 }
 
 const createBody = `{"customerId": "` + customerID + `", "paymentId": "` + paymentID + `", "items": [

@@ -17,9 +17,9 @@ import (
 func newAPI(t *testing.T) (http.Handler, *fakeRepo) {
 	t.Helper()
 	repo := newFakeRepo()
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	payments.New(repo, repo, sequentialIDs()).Routes(mux)
-	return httpapi.ProblemMux(mux), repo
+	return mux, repo
 }
 
 func TestHTTPAuthorizeAndGetPayment(t *testing.T) {

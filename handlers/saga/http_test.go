@@ -13,9 +13,9 @@ import (
 
 // newAPI returns the saga routes behind the production mux wrapper.
 func newAPI(f *fixture) http.Handler {
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	f.h.Routes(mux)
-	return httpapi.ProblemMux(mux)
+	return mux
 }
 
 func TestHTTPGetSaga(t *testing.T) {

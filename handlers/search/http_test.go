@@ -18,9 +18,9 @@ import (
 func newAPI(t *testing.T) (http.Handler, *fakeRepo) {
 	t.Helper()
 	repo := newFakeRepo()
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	search.New(repo, func() time.Time { return clock }).Routes(mux)
-	return httpapi.ProblemMux(mux), repo
+	return mux, repo
 }
 
 var sample = ordersearch.Order{

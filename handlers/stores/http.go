@@ -15,17 +15,15 @@ func (h *Handlers) Routes(mux httpapi.Router) {
 	mux.HandleFunc("GET /api/stores/participating", h.handleListParticipating)
 	mux.HandleFunc("GET /api/stores/{id}", httpapi.Get("store", h.handleGetStore))
 	mux.HandleFunc("PUT /api/stores/{id}/participating", httpapi.Command(h.EnableParticipation))
-	// "DELETE /api/stores/{id}/participating" and "DELETE
-	// /api/stores/products/{id}" conflict the same way (both match
-	// /api/stores/products/participating): one pattern serves the two.
-	mux.HandleFunc("DELETE /api/stores/{a}/{b}", h.handleDisableOrRemove)
+	mux.HandleFunc("DELETE /api/stores/{id}/participating", httpapi.Command(h.DisableParticipation))
 	mux.HandleFunc("PUT /api/stores/{id}/rebrand", httpapi.CommandWithBody(h.handleRebrandStore))
 	mux.HandleFunc("POST /api/stores/{id}/products", httpapi.Create("id", h.handleAddProduct))
-	// "GET /api/stores/{storeId}/products" (catalog) and
-	// "GET /api/stores/products/{id}" (one product) both match
-	// /api/stores/products/products, so ServeMux refuses to register both;
-	// one pattern serves the two and tells them apart.
-	mux.HandleFunc("GET /api/stores/{a}/{b}", h.handleCatalogOrProduct)
+	mux.HandleFunc("GET /api/stores/{id}/products", h.handleCatalog)
+	// These overlap the {id}/products and {id}/participating routes at
+	// /api/stores/products/products and …/participating; httpapi.Mux
+	// resolves both for the earlier literal: a product ID.
+	mux.HandleFunc("GET /api/stores/products/{id}", httpapi.Get("product", h.handleGetProduct))
+	mux.HandleFunc("DELETE /api/stores/products/{id}", httpapi.Command(h.RemoveProduct))
 	mux.HandleFunc("PUT /api/stores/products/{id}/rebrand", httpapi.CommandWithBody(h.handleRebrandProduct))
 	mux.HandleFunc("PUT /api/stores/products/{id}/increasePrice", httpapi.CommandWithBody(h.handleIncreasePrice))
 	mux.HandleFunc("PUT /api/stores/products/{id}/decreasePrice", httpapi.CommandWithBody(h.handleDecreasePrice))
@@ -134,52 +132,28 @@ func (h *Handlers) listStores(w http.ResponseWriter, r *http.Request, participat
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"stores": out})
 }
 
-func (h *Handlers) handleCatalogOrProduct(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.PathValue("a") == "products":
-		id, err := httpapi.PathID(r, "b")
-		if err != nil {
-			httpapi.WriteError(w, r, err)
-			return
-		}
-		p, err := h.repo.GetProduct(r.Context(), id)
-		if err != nil {
-			httpapi.WriteError(w, r, err)
-			return
-		}
-		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"product": toProductJSON(p)})
-	case r.PathValue("b") == "products":
-		storeID, err := httpapi.PathID(r, "a")
-		if err != nil {
-			httpapi.WriteError(w, r, err)
-			return
-		}
-		list, err := h.repo.Catalog(r.Context(), storeID)
-		if err != nil {
-			httpapi.WriteError(w, r, err)
-			return
-		}
-		out := make([]productJSON, 0, len(list))
-		for _, p := range list {
-			out = append(out, toProductJSON(p))
-		}
-		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"products": out})
-	default:
-		httpapi.NotFound(w, r)
+func (h *Handlers) handleGetProduct(ctx context.Context, id string) (productJSON, error) {
+	p, err := h.repo.GetProduct(ctx, id)
+	if err != nil {
+		return productJSON{}, err
 	}
+	return toProductJSON(p), nil
 }
 
-// handleDisableOrRemove serves DELETE /api/stores/products/{id} (remove a
-// product) and DELETE /api/stores/{id}/participating (disable participation).
-func (h *Handlers) handleDisableOrRemove(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.PathValue("a") == "products":
-		r.SetPathValue("id", r.PathValue("b"))
-		httpapi.Command(h.RemoveProduct)(w, r)
-	case r.PathValue("b") == "participating":
-		r.SetPathValue("id", r.PathValue("a"))
-		httpapi.Command(h.DisableParticipation)(w, r)
-	default:
-		httpapi.NotFound(w, r)
+func (h *Handlers) handleCatalog(w http.ResponseWriter, r *http.Request) {
+	storeID, err := httpapi.PathID(r, "id")
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
 	}
+	list, err := h.repo.Catalog(r.Context(), storeID)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	out := make([]productJSON, 0, len(list))
+	for _, p := range list {
+		out = append(out, toProductJSON(p))
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"products": out})
 }

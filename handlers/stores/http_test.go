@@ -15,7 +15,7 @@ import (
 )
 
 // env is the stores service over a fake repository, served the way
-// cmd serves it: the service's routes on a ServeMux behind ProblemMux.
+// cmd serves it: the service's routes on the httpapi.Mux.
 type env struct {
 	repo *fakeRepo
 	api  http.Handler
@@ -24,9 +24,9 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	repo := newFakeRepo()
-	mux := http.NewServeMux()
+	mux := httpapi.NewMux()
 	stores.New(repo, sequentialIDs()).Routes(mux)
-	return &env{repo: repo, api: httpapi.ProblemMux(mux)}
+	return &env{repo: repo, api: mux}
 }
 
 // createStore creates a store over HTTP and returns its ID.
