@@ -41,6 +41,12 @@ type benchEvent struct {
 
 func (benchEvent) EventName() string { return benchTopic }
 
+// Validate checks what a real StoreCreated checks, so the consumer
+// benchmarks pay for the validation every real handler does.
+func (e benchEvent) Validate() error {
+	return events.StoreCreated{StoreID: e.StoreID, Name: e.Name, Location: e.Location, Version: e.Version}.Validate()
+}
+
 func newEvent(seq int64, writer int) benchEvent {
 	return benchEvent{
 		Seq:      seq,

@@ -61,3 +61,46 @@ func (BasketItemAdded) EventName() string   { return BasketItemAddedName }
 func (BasketItemRemoved) EventName() string { return BasketItemRemovedName }
 func (BasketCanceled) EventName() string    { return BasketCanceledName }
 func (BasketCheckedOut) EventName() string  { return BasketCheckedOutName }
+
+// Validate reports what BasketStarted is missing (see Payload).
+func (e BasketStarted) Validate() error {
+	var c check
+	c.id("basketId", e.BasketID)
+	c.id("customerId", e.CustomerID)
+	return c.err(e)
+}
+
+// Validate reports what BasketItemAdded is missing (see Payload).
+func (e BasketItemAdded) Validate() error {
+	var c check
+	c.id("basketId", e.BasketID)
+	c.item("item.", e.Item)
+	return c.err(e)
+}
+
+// Validate reports what BasketItemRemoved is missing (see Payload).
+func (e BasketItemRemoved) Validate() error {
+	var c check
+	c.id("basketId", e.BasketID)
+	c.id("productId", e.ProductID)
+	c.atLeast("quantity", int64(e.Quantity), 1)
+	return c.err(e)
+}
+
+// Validate reports what BasketCanceled is missing (see Payload).
+func (e BasketCanceled) Validate() error {
+	var c check
+	c.id("basketId", e.BasketID)
+	return c.err(e)
+}
+
+// Validate reports what BasketCheckedOut is missing (see Payload): it needs
+// at least one item.
+func (e BasketCheckedOut) Validate() error {
+	var c check
+	c.id("basketId", e.BasketID)
+	c.id("customerId", e.CustomerID)
+	c.id("paymentId", e.PaymentID)
+	c.items("items", e.Items)
+	return c.err(e)
+}

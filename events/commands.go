@@ -86,3 +86,75 @@ func (ConfirmPayment) EventName() string     { return ConfirmPaymentName }
 func (VoidPayment) EventName() string        { return VoidPaymentName }
 func (ApproveOrder) EventName() string       { return ApproveOrderName }
 func (RejectOrder) EventName() string        { return RejectOrderName }
+
+// Validate reports what AuthorizeCustomer is missing (see Payload).
+func (e AuthorizeCustomer) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("customerId", e.CustomerID)
+	return c.err(e)
+}
+
+// Validate reports what CreateShoppingList is missing (see Payload): it
+// needs at least one item.
+func (e CreateShoppingList) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.items("items", e.Items)
+	return c.err(e)
+}
+
+// Validate reports what InitiateShopping is missing (see Payload).
+func (e InitiateShopping) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("shoppingId", e.ShoppingID)
+	return c.err(e)
+}
+
+// Validate reports what CancelShoppingList is missing (see Payload);
+// shoppingId may be empty (the order's list is meant) and so may the reason.
+func (e CancelShoppingList) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.optionalID("shoppingId", e.ShoppingID)
+	c.optionalText("reason", e.Reason)
+	return c.err(e)
+}
+
+// Validate reports what ConfirmPayment is missing (see Payload). An amount
+// that differs from the authorized one is the receiver's business (a failure
+// reply), not a malformed command.
+func (e ConfirmPayment) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("paymentId", e.PaymentID)
+	c.id("customerId", e.CustomerID)
+	c.atLeast("amount", e.Amount, 0)
+	return c.err(e)
+}
+
+// Validate reports what VoidPayment is missing (see Payload).
+func (e VoidPayment) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("paymentId", e.PaymentID)
+	c.optionalText("reason", e.Reason)
+	return c.err(e)
+}
+
+// Validate reports what ApproveOrder is missing (see Payload).
+func (e ApproveOrder) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("shoppingId", e.ShoppingID)
+	return c.err(e)
+}
+
+// Validate reports what RejectOrder is missing (see Payload).
+func (e RejectOrder) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.optionalText("reason", e.Reason)
+	return c.err(e)
+}

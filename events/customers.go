@@ -44,3 +44,38 @@ func (CustomerRegistered) EventName() string { return CustomerRegisteredName }
 func (CustomerSmsChanged) EventName() string { return CustomerSmsChangedName }
 func (CustomerEnabled) EventName() string    { return CustomerEnabledName }
 func (CustomerDisabled) EventName() string   { return CustomerDisabledName }
+
+// Validate reports what CustomerRegistered is missing (see Payload).
+func (e CustomerRegistered) Validate() error {
+	var c check
+	c.id("customerId", e.CustomerID)
+	c.text("name", e.Name)
+	c.text("smsNumber", e.SmsNumber)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what CustomerSmsChanged is missing (see Payload).
+func (e CustomerSmsChanged) Validate() error {
+	var c check
+	c.id("customerId", e.CustomerID)
+	c.text("smsNumber", e.SmsNumber)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what CustomerEnabled is missing (see Payload).
+func (e CustomerEnabled) Validate() error {
+	var c check
+	c.id("customerId", e.CustomerID)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what CustomerDisabled is missing (see Payload).
+func (e CustomerDisabled) Validate() error {
+	var c check
+	c.id("customerId", e.CustomerID)
+	c.version(e.Version)
+	return c.err(e)
+}

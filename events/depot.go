@@ -49,3 +49,45 @@ func (ShoppingListAvailable) EventName() string { return ShoppingListAvailableNa
 func (ShoppingListAssigned) EventName() string  { return ShoppingListAssignedName }
 func (ShoppingListCompleted) EventName() string { return ShoppingListCompletedName }
 func (ShoppingListCanceled) EventName() string  { return ShoppingListCanceledName }
+
+// Validate reports what ShoppingListCreated is missing (see Payload).
+func (e ShoppingListCreated) Validate() error {
+	var c check
+	c.id("shoppingId", e.ShoppingID)
+	c.id("orderId", e.OrderID)
+	c.atLeast("stops", int64(e.Stops), 1)
+	return c.err(e)
+}
+
+// Validate reports what ShoppingListAvailable is missing (see Payload).
+func (e ShoppingListAvailable) Validate() error {
+	var c check
+	c.id("shoppingId", e.ShoppingID)
+	c.id("orderId", e.OrderID)
+	return c.err(e)
+}
+
+// Validate reports what ShoppingListAssigned is missing (see Payload).
+func (e ShoppingListAssigned) Validate() error {
+	var c check
+	c.id("shoppingId", e.ShoppingID)
+	c.id("orderId", e.OrderID)
+	c.id("botId", e.BotID)
+	return c.err(e)
+}
+
+// Validate reports what ShoppingListCompleted is missing (see Payload).
+func (e ShoppingListCompleted) Validate() error {
+	var c check
+	c.id("shoppingId", e.ShoppingID)
+	c.id("orderId", e.OrderID)
+	return c.err(e)
+}
+
+// Validate reports what ShoppingListCanceled is missing (see Payload).
+func (e ShoppingListCanceled) Validate() error {
+	var c check
+	c.id("shoppingId", e.ShoppingID)
+	c.id("orderId", e.OrderID)
+	return c.err(e)
+}

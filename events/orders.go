@@ -69,3 +69,64 @@ func (OrderRejected) EventName() string  { return OrderRejectedName }
 func (OrderReadied) EventName() string   { return OrderReadiedName }
 func (OrderCanceled) EventName() string  { return OrderCanceledName }
 func (OrderCompleted) EventName() string { return OrderCompletedName }
+
+// Validate reports what OrderCreated is missing (see Payload): it needs at
+// least one item.
+func (e OrderCreated) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("customerId", e.CustomerID)
+	c.id("paymentId", e.PaymentID)
+	c.items("items", e.Items)
+	c.atLeast("total", e.Total, 0)
+	return c.err(e)
+}
+
+// Validate reports what OrderApproved is missing (see Payload).
+func (e OrderApproved) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("customerId", e.CustomerID)
+	c.id("shoppingId", e.ShoppingID)
+	return c.err(e)
+}
+
+// Validate reports what OrderRejected is missing (see Payload).
+func (e OrderRejected) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("customerId", e.CustomerID)
+	c.optionalText("reason", e.Reason)
+	return c.err(e)
+}
+
+// Validate reports what OrderReadied is missing (see Payload).
+func (e OrderReadied) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("customerId", e.CustomerID)
+	c.id("paymentId", e.PaymentID)
+	c.id("invoiceId", e.InvoiceID)
+	c.atLeast("total", e.Total, 0)
+	return c.err(e)
+}
+
+// Validate reports what OrderCanceled is missing (see Payload); shoppingId
+// may be empty.
+func (e OrderCanceled) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("customerId", e.CustomerID)
+	c.id("paymentId", e.PaymentID)
+	c.optionalID("shoppingId", e.ShoppingID)
+	return c.err(e)
+}
+
+// Validate reports what OrderCompleted is missing (see Payload).
+func (e OrderCompleted) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.id("customerId", e.CustomerID)
+	c.id("invoiceId", e.InvoiceID)
+	return c.err(e)
+}

@@ -61,3 +61,57 @@ func (PaymentVoided) EventName() string     { return PaymentVoidedName }
 func (InvoiceCreated) EventName() string    { return InvoiceCreatedName }
 func (InvoicePaid) EventName() string       { return InvoicePaidName }
 func (InvoiceCanceled) EventName() string   { return InvoiceCanceledName }
+
+// Validate reports what PaymentAuthorized is missing (see Payload).
+func (e PaymentAuthorized) Validate() error {
+	var c check
+	c.id("paymentId", e.PaymentID)
+	c.id("customerId", e.CustomerID)
+	c.atLeast("amount", e.Amount, 1)
+	return c.err(e)
+}
+
+// Validate reports what PaymentConfirmed is missing (see Payload).
+func (e PaymentConfirmed) Validate() error {
+	var c check
+	c.id("paymentId", e.PaymentID)
+	c.id("orderId", e.OrderID)
+	c.atLeast("amount", e.Amount, 1)
+	return c.err(e)
+}
+
+// Validate reports what PaymentVoided is missing (see Payload).
+func (e PaymentVoided) Validate() error {
+	var c check
+	c.id("paymentId", e.PaymentID)
+	c.id("orderId", e.OrderID)
+	c.optionalText("reason", e.Reason)
+	return c.err(e)
+}
+
+// Validate reports what InvoiceCreated is missing (see Payload).
+func (e InvoiceCreated) Validate() error {
+	var c check
+	c.id("invoiceId", e.InvoiceID)
+	c.id("orderId", e.OrderID)
+	c.id("paymentId", e.PaymentID)
+	c.atLeast("amount", e.Amount, 1)
+	return c.err(e)
+}
+
+// Validate reports what InvoicePaid is missing (see Payload).
+func (e InvoicePaid) Validate() error {
+	var c check
+	c.id("invoiceId", e.InvoiceID)
+	c.id("orderId", e.OrderID)
+	c.atLeast("amount", e.Amount, 1)
+	return c.err(e)
+}
+
+// Validate reports what InvoiceCanceled is missing (see Payload).
+func (e InvoiceCanceled) Validate() error {
+	var c check
+	c.id("invoiceId", e.InvoiceID)
+	c.id("orderId", e.OrderID)
+	return c.err(e)
+}

@@ -20,3 +20,14 @@ type CreateOrderReply struct {
 }
 
 func (CreateOrderReply) EventName() string { return CreateOrderReplyName }
+
+// Validate reports what CreateOrderReply is missing (see Payload): the
+// order and the command answered; shoppingId, when set, is a UUID.
+func (e CreateOrderReply) Validate() error {
+	var c check
+	c.id("orderId", e.OrderID)
+	c.text("command", e.Command)
+	c.optionalText("reason", e.Reason)
+	c.optionalID("shoppingId", e.ShoppingID)
+	return c.err(e)
+}

@@ -104,3 +104,94 @@ func (ProductRebranded) EventName() string           { return ProductRebrandedNa
 func (ProductPriceIncreased) EventName() string      { return ProductPriceIncreasedName }
 func (ProductPriceDecreased) EventName() string      { return ProductPriceDecreasedName }
 func (ProductRemoved) EventName() string             { return ProductRemovedName }
+
+// Validate reports what StoreCreated is missing (see Payload).
+func (e StoreCreated) Validate() error {
+	var c check
+	c.id("storeId", e.StoreID)
+	c.text("name", e.Name)
+	c.text("location", e.Location)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what StoreRebranded is missing (see Payload).
+func (e StoreRebranded) Validate() error {
+	var c check
+	c.id("storeId", e.StoreID)
+	c.text("name", e.Name)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what StoreParticipationEnabled is missing (see Payload).
+func (e StoreParticipationEnabled) Validate() error {
+	var c check
+	c.id("storeId", e.StoreID)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what StoreParticipationDisabled is missing (see Payload).
+func (e StoreParticipationDisabled) Validate() error {
+	var c check
+	c.id("storeId", e.StoreID)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what ProductAdded is missing (see Payload); description
+// and SKU may be empty, the price is at least a cent.
+func (e ProductAdded) Validate() error {
+	var c check
+	c.id("productId", e.ProductID)
+	c.id("storeId", e.StoreID)
+	c.text("name", e.Name)
+	c.optionalText("description", e.Description)
+	c.optionalText("sku", e.SKU)
+	c.atLeast("price", e.Price, 1)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what ProductRebranded is missing (see Payload).
+func (e ProductRebranded) Validate() error {
+	var c check
+	c.id("productId", e.ProductID)
+	c.id("storeId", e.StoreID)
+	c.text("name", e.Name)
+	c.optionalText("description", e.Description)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what ProductPriceIncreased is missing (see Payload).
+func (e ProductPriceIncreased) Validate() error {
+	var c check
+	c.id("productId", e.ProductID)
+	c.id("storeId", e.StoreID)
+	c.atLeast("delta", e.Delta, 1)
+	c.atLeast("price", e.Price, 1)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what ProductPriceDecreased is missing (see Payload).
+func (e ProductPriceDecreased) Validate() error {
+	var c check
+	c.id("productId", e.ProductID)
+	c.id("storeId", e.StoreID)
+	c.atLeast("delta", e.Delta, 1)
+	c.atLeast("price", e.Price, 1)
+	c.version(e.Version)
+	return c.err(e)
+}
+
+// Validate reports what ProductRemoved is missing (see Payload).
+func (e ProductRemoved) Validate() error {
+	var c check
+	c.id("productId", e.ProductID)
+	c.id("storeId", e.StoreID)
+	c.version(e.Version)
+	return c.err(e)
+}

@@ -3,6 +3,7 @@ package messaging_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,6 +127,14 @@ type probe struct {
 
 func (probe) EventName() string { return probeTopic }
 
+// Validate requires a key, as an event's Validate requires its IDs.
+func (p probe) Validate() error {
+	if p.Key == "" {
+		return fmt.Errorf("invalid %s payload: key is required", probeTopic)
+	}
+	return nil
+}
+
 // TestConsumerPoisonsWhatRetryingCannotFix sends a handler malformed and
 // failing messages straight to its queue. Each lands in the service's poison
 // queue, with the reason, handler, topic and time, keeping the message ID,
@@ -198,6 +207,7 @@ func TestConsumerPoisonsWhatRetryingCannotFix(t *testing.T) {
 			headers: amqp.Table{"trace": amqp.Table{"hop": "a"}}, wantReason: "header trace is a table"},
 		{name: "another event's name", body: `{"mode":"ok","key":"other"}`,
 			headers: amqp.Table{messaging.NameKey: "other.SomethingElse"}, wantReason: `unknown event "other.SomethingElse"`},
+		{name: "invalid payload", body: `{"mode":"ok"}`, wantReason: "invalid " + probeTopic + " payload: key is required"},
 		{name: "permanent domain error", body: `{"mode":"permanent","key":"perm"}`, wantReason: "rule violated: probe refused", wantCalls: 1},
 		{name: "transient error that persists", body: `{"mode":"failing","key":"failing"}`, wantReason: "still unavailable",
 			wantCalls: 1 + int64(fastRetry.MaxRetries), wantAttempts: 1 + int64(fastRetry.MaxRetries)},
