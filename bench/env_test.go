@@ -163,7 +163,7 @@ func (e *benchEnv) newService(b *testing.B, handle func(context.Context, benchEv
 	}
 	h := messaging.On[benchEvent](name, handle)
 	topo := messaging.Plan([]messaging.Service{{Name: name, Publishes: []string{benchTopic}, Handlers: []messaging.Handler{h}}},
-		e.cfg.Broker.DeliveryLimit)
+		e.cfg.Broker.DeliveryLimit, nil)
 	ch := e.channel(b)
 	if err := topo.Declare(ch); err != nil {
 		b.Fatalf("declare topology: %v", err)

@@ -27,7 +27,7 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 		Args:    cobra.NoArgs,
 	}
 	c.Flags().BoolVar(&check, "check", false, "verify against the broker that every exchange and queue exists")
-	s := bindSettings(c, "service", "delivery-limit", "amqp-url", "log-format", "log-level")
+	s := bindSettings(c, "service", "delivery-limit", "retry-waits", "amqp-url", "reconnect-max-backoff", "log-format", "log-level")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := s.resolve()
 		if err != nil {
@@ -37,7 +37,7 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 		if err != nil {
 			return err
 		}
-		t := topologyOf(services, cfg.Broker.DeliveryLimit)
+		t := topologyOf(services, cfg.Broker.DeliveryLimit, cfg.Retry.Waits)
 		if err := t.Write(cmd.OutOrStdout()); err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), cfgTimeout(cfg.Broker.ConnectTimeout))
 		defer cancel()
-		conn, err := messaging.Dial(ctx, cfg.AMQPURL, newLogger(cfg, cmd.ErrOrStderr()))
+		conn, err := messaging.Dial(ctx, cfg.AMQPURL, cfg.Broker.ReconnectMaxBackoff, newLogger(cfg, cmd.ErrOrStderr()))
 		if err != nil {
 			return err
 		}

@@ -380,18 +380,11 @@ func (r *Relay) channel() (*amqp.Channel, error) {
 	if r.ch != nil && !r.ch.IsClosed() {
 		return r.ch, nil
 	}
-	if !r.conn.IsConnected() {
-		return nil, errors.New("not connected to RabbitMQ")
-	}
-	ch, err := r.conn.Connection().Channel()
+	ch, returns, err := confirmChannel(r.conn, r.cfg.BatchSize+1)
 	if err != nil {
-		return nil, fmt.Errorf("open channel: %w", err)
+		return nil, err
 	}
-	if err := ch.Confirm(false); err != nil {
-		ch.Close()
-		return nil, fmt.Errorf("enable publisher confirms: %w", err)
-	}
-	r.returns = ch.NotifyReturn(make(chan amqp.Return, r.cfg.BatchSize+1))
+	r.returns = returns
 	r.ch, r.declared = ch, map[string]bool{}
 	return ch, nil
 }

@@ -80,7 +80,7 @@ func TestInboxTurnsADuplicateDeliveryIntoANoOp(t *testing.T) {
 			return err
 		},
 	}
-	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}, Handlers: []messaging.Handler{h}}}, 20)
+	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}, Handlers: []messaging.Handler{h}}}, 20, nil)
 	removeTopologyAtEnd(t, top)
 	runRouter(t, routerDeps(t, db, svc, h), top)
 
@@ -174,7 +174,7 @@ func TestConsumerPoisonsWhatRetryingCannotFix(t *testing.T) {
 	if want := svc + ".OnProbed"; h.Name != want || h.Topic != probeTopic {
 		t.Fatalf("On made handler %q on %q, want %q on %q", h.Name, h.Topic, want, probeTopic)
 	}
-	top := messaging.Plan([]messaging.Service{{Name: svc, Handlers: []messaging.Handler{h}}}, 20)
+	top := messaging.Plan([]messaging.Service{{Name: svc, Handlers: []messaging.Handler{h}}}, 20, nil)
 	removeTopologyAtEnd(t, top)
 	deps := routerDeps(t, db, svc, h)
 	logger, logged := newCountingLogger(t)

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -12,11 +14,33 @@ import (
 // PoisonName is the name of a service's poison exchange and queue.
 func PoisonName(service string) string { return service + ".poison" }
 
+// WaitName is the name of the exchange and queue in which service's messages
+// wait for delay before their handler gets them again: "baskets.wait.5s",
+// "saga.wait.200ms", "depot.wait.1m".
+func WaitName(service string, delay time.Duration) string {
+	return service + ".wait." + shortDuration(delay)
+}
+
+// shortDuration writes d without the zero units time.Duration.String
+// adds: 200ms, 5s, 1m30s, 1m, 1h.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d%time.Second != 0:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return strings.TrimSuffix(d.String(), "0s")
+	}
+	return d.String()
+}
+
 // Topology is the RabbitMQ layout a set of services uses: a durable fanout
 // exchange per topic (named like the event), a durable quorum queue per
 // consuming handler (named like the handler) bound to it, and per service a
-// poison exchange and queue. It is what `mallbots topology` prints and what
-// every process declares at startup before any relay publishes.
+// poison exchange and queue and, for a service that consumes, an exchange and
+// a queue per wait. It is what `mallbots topology` prints and what every
+// process declares at startup before any relay publishes.
 type Topology struct {
 	Exchanges []Exchange
 	Queues    []Queue
@@ -36,14 +60,20 @@ type Exchange struct {
 // Queue is a durable queue.
 type Queue struct {
 	Name string
-	// Type is "quorum" for handler queues, "classic" for poison queues (a
-	// classic queue keeps a requeued message in its place, so replay can
-	// leave unselected poisoned messages in order).
+	// Type is "quorum" for handler and wait queues, "classic" for poison
+	// queues (a classic queue keeps a requeued message in its place, so
+	// replay can leave unselected poisoned messages in order).
 	Type string
 	// DeadLetterExchange receives messages the broker gives up on.
 	DeadLetterExchange string
 	// DeliveryLimit is the quorum queue's redelivery limit (0: none).
 	DeliveryLimit int
+	// Wait, when set, makes this a wait queue: nobody consumes it, and each
+	// message expires after Wait and is dead-lettered through the default
+	// exchange with the routing key it was published with, its handler's
+	// queue. At-least-once dead-lettering (RabbitMQ 3.10+, quorum queues)
+	// keeps the message until that queue has it.
+	Wait time.Duration
 }
 
 // Binding routes an exchange's messages into a queue.
@@ -61,8 +91,9 @@ type Service struct {
 }
 
 // Plan computes the topology of services; deliveryLimit bounds redeliveries
-// of handler queues. The result is sorted by name so output is stable.
-func Plan(services []Service, deliveryLimit int) Topology {
+// of handler queues, and each of waits gets a wait exchange and queue per
+// service with handlers. The result is sorted by name so output is stable.
+func Plan(services []Service, deliveryLimit int, waits []time.Duration) Topology {
 	t := Topology{consumed: map[string]bool{}}
 	exchanges := map[string]Exchange{}
 	for _, s := range services {
@@ -87,6 +118,15 @@ func Plan(services []Service, deliveryLimit int) Topology {
 			t.Bindings = append(t.Bindings, Binding{Exchange: h.Topic, Queue: h.Name})
 			t.consumed[h.Topic] = true
 		}
+		if len(s.Handlers) == 0 {
+			continue
+		}
+		for _, w := range waits {
+			name := WaitName(s.Name, w)
+			exchanges[name] = Exchange{Name: name, Kind: "fanout", Publisher: s.Name}
+			t.Queues = append(t.Queues, Queue{Name: name, Type: "quorum", Wait: w})
+			t.Bindings = append(t.Bindings, Binding{Exchange: name, Queue: name})
+		}
 	}
 	for _, e := range exchanges {
 		t.Exchanges = append(t.Exchanges, e)
@@ -110,6 +150,14 @@ func (t Topology) HasConsumers(topic string) bool { return t.consumed[topic] }
 // Arguments returns the declare arguments of q.
 func (q Queue) Arguments() amqp.Table {
 	args := amqp.Table{"x-queue-type": q.Type}
+	if q.Wait > 0 {
+		args["x-message-ttl"] = q.Wait.Milliseconds()
+		args["x-dead-letter-exchange"] = ""
+		// At-least-once dead-lettering needs reject-publish overflow; the
+		// queue has no length limit, so it never rejects a publish.
+		args["x-dead-letter-strategy"] = "at-least-once"
+		args["x-overflow"] = "reject-publish"
+	}
 	if q.DeadLetterExchange != "" {
 		args["x-dead-letter-exchange"] = q.DeadLetterExchange
 	}
@@ -162,6 +210,9 @@ func (t Topology) Write(w io.Writer) error {
 		dlx, limit := "-", "-"
 		if q.DeadLetterExchange != "" {
 			dlx = q.DeadLetterExchange
+		}
+		if q.Wait > 0 {
+			dlx = "its handler's queue, after " + shortDuration(q.Wait)
 		}
 		if q.DeliveryLimit > 0 {
 			limit = fmt.Sprint(q.DeliveryLimit)
