@@ -128,16 +128,6 @@ func onlyWaited(xDeath any) bool {
 	return true
 }
 
-// isWaitQueue reports whether name is a wait queue's, as WaitName makes them.
-func isWaitQueue(name string) bool {
-	i := strings.LastIndex(name, ".wait.")
-	if i <= 0 {
-		return false
-	}
-	delay, err := time.ParseDuration(name[i+len(".wait."):])
-	return err == nil && delay > 0 && WaitName(name[:i], delay) == name
-}
-
 // describe names the AMQP type of a header value for error messages.
 func describe(v any) string {
 	switch v.(type) {

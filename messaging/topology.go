@@ -21,6 +21,26 @@ func WaitName(service string, delay time.Duration) string {
 	return service + ".wait." + shortDuration(delay)
 }
 
+// parseWaitName returns the service and delay of a wait queue's name, as
+// WaitName makes them; ok is false for any other name.
+func parseWaitName(name string) (service string, delay time.Duration, ok bool) {
+	i := strings.LastIndex(name, ".wait.")
+	if i <= 0 {
+		return "", 0, false
+	}
+	delay, err := time.ParseDuration(name[i+len(".wait."):])
+	if err != nil || delay <= 0 || WaitName(name[:i], delay) != name {
+		return "", 0, false
+	}
+	return name[:i], delay, true
+}
+
+// isWaitQueue reports whether name is a wait queue's.
+func isWaitQueue(name string) bool {
+	_, _, ok := parseWaitName(name)
+	return ok
+}
+
 // shortDuration writes d without the zero units time.Duration.String
 // adds: 200ms, 5s, 1m30s, 1m, 1h.
 func shortDuration(d time.Duration) string {
@@ -131,15 +151,26 @@ func Plan(services []Service, deliveryLimit int, waits []time.Duration) Topology
 	for _, e := range exchanges {
 		t.Exchanges = append(t.Exchanges, e)
 	}
-	sort.Slice(t.Exchanges, func(i, j int) bool { return t.Exchanges[i].Name < t.Exchanges[j].Name })
-	sort.Slice(t.Queues, func(i, j int) bool { return t.Queues[i].Name < t.Queues[j].Name })
+	sort.Slice(t.Exchanges, func(i, j int) bool { return before(t.Exchanges[i].Name, t.Exchanges[j].Name) })
+	sort.Slice(t.Queues, func(i, j int) bool { return before(t.Queues[i].Name, t.Queues[j].Name) })
 	sort.Slice(t.Bindings, func(i, j int) bool {
 		if t.Bindings[i].Exchange != t.Bindings[j].Exchange {
-			return t.Bindings[i].Exchange < t.Bindings[j].Exchange
+			return before(t.Bindings[i].Exchange, t.Bindings[j].Exchange)
 		}
-		return t.Bindings[i].Queue < t.Bindings[j].Queue
+		return before(t.Bindings[i].Queue, t.Bindings[j].Queue)
 	})
 	return t
+}
+
+// before orders names alphabetically, except that one service's waits go
+// from the shortest to the longest (200ms, 1s, 5s, 15s).
+func before(a, b string) bool {
+	sa, da, okA := parseWaitName(a)
+	sb, db, okB := parseWaitName(b)
+	if okA && okB && sa == sb {
+		return da < db
+	}
+	return a < b
 }
 
 // HasConsumers reports whether some handler's queue is bound to topic's

@@ -198,6 +198,18 @@ func TestTopologyPlan(t *testing.T) {
 		}
 	})
 
+	t.Run("waits from the shortest", func(t *testing.T) {
+		var got []string
+		for _, q := range top.Queues {
+			if q.Wait > 0 {
+				got = append(got, q.Name)
+			}
+		}
+		if want := "shop.wait.200ms shop.wait.5s shop.wait.1m30s shop.wait.1h"; strings.Join(got, " ") != want {
+			t.Errorf("wait queues %v, want %s", got, want)
+		}
+	})
+
 	t.Run("Arguments", func(t *testing.T) {
 		for _, q := range top.Queues {
 			args := q.Arguments()
