@@ -93,8 +93,9 @@ func (w waiter) wait(msg *message.Message, cause error) error {
 	waited := now.Sub(since)
 	delay := w.waits[min(count, len(w.waits)-1)]
 	if waited+delay > w.budget {
-		return Permanent(fmt.Errorf("%w (still missing after %d waits over %s; the retry budget is %s)",
-			cause, count, waited.Round(time.Millisecond), w.budget))
+		// No elapsed time in the reason: replay --list groups reasons with
+		// their numbers masked, not their durations. waiting_since has it.
+		return Permanent(fmt.Errorf("%w (still missing after %d waits; the retry budget is %s)", cause, count, w.budget))
 	}
 
 	handler := message.HandlerNameFromCtx(msg.Context())
