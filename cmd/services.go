@@ -284,7 +284,8 @@ func isDomainRuleError(err error) bool {
 // means the data it refers to has not arrived yet (an event that overtook
 // the one creating its row), which no in-process retry should hold a
 // consumer waiting for. A handler for which the data can never arrive says
-// so with another kind (the saga's reply to an unknown saga is ErrInvalid).
+// so with another kind (the saga's reply to an unknown saga is ErrInvalid);
+// the router checks for permanent errors first.
 func isMissingDataError(err error) bool {
-	return errors.Is(err, domain.ErrNotFound) && !isDomainRuleError(err)
+	return errors.Is(err, domain.ErrNotFound)
 }
