@@ -10,34 +10,34 @@ const (
 
 // CustomerRegistered: a new customer signed up; new customers start enabled.
 type CustomerRegistered struct {
-	CustomerID string `json:"customerId"`
-	Name       string `json:"name"`
-	SmsNumber  string `json:"smsNumber"`
+	CustomerID string `json:"customerId" check:"id"`
+	Name       string `json:"name" check:"text"`
+	SmsNumber  string `json:"smsNumber" check:"text"`
 	Enabled    bool   `json:"enabled"`
 	// Version is the aggregate's version after this change.
-	Version int64 `json:"version"`
+	Version int64 `json:"version" check:"min=1"`
 }
 
 // CustomerSmsChanged: the customer's SMS number changed.
 type CustomerSmsChanged struct {
-	CustomerID string `json:"customerId"`
-	SmsNumber  string `json:"smsNumber"`
+	CustomerID string `json:"customerId" check:"id"`
+	SmsNumber  string `json:"smsNumber" check:"text"`
 	// Version is the aggregate's version after this change.
-	Version int64 `json:"version"`
+	Version int64 `json:"version" check:"min=1"`
 }
 
 // CustomerEnabled: the customer may shop again.
 type CustomerEnabled struct {
-	CustomerID string `json:"customerId"`
+	CustomerID string `json:"customerId" check:"id"`
 	// Version is the aggregate's version after this change.
-	Version int64 `json:"version"`
+	Version int64 `json:"version" check:"min=1"`
 }
 
 // CustomerDisabled: the customer may no longer start baskets or place orders.
 type CustomerDisabled struct {
-	CustomerID string `json:"customerId"`
+	CustomerID string `json:"customerId" check:"id"`
 	// Version is the aggregate's version after this change.
-	Version int64 `json:"version"`
+	Version int64 `json:"version" check:"min=1"`
 }
 
 func (CustomerRegistered) EventName() string { return CustomerRegisteredName }
@@ -45,37 +45,8 @@ func (CustomerSmsChanged) EventName() string { return CustomerSmsChangedName }
 func (CustomerEnabled) EventName() string    { return CustomerEnabledName }
 func (CustomerDisabled) EventName() string   { return CustomerDisabledName }
 
-// Validate reports what CustomerRegistered is missing (see Payload).
-func (e CustomerRegistered) Validate() error {
-	var c check
-	c.id("customerId", e.CustomerID)
-	c.text("name", e.Name)
-	c.text("smsNumber", e.SmsNumber)
-	c.version(e.Version)
-	return c.err(e)
-}
-
-// Validate reports what CustomerSmsChanged is missing (see Payload).
-func (e CustomerSmsChanged) Validate() error {
-	var c check
-	c.id("customerId", e.CustomerID)
-	c.text("smsNumber", e.SmsNumber)
-	c.version(e.Version)
-	return c.err(e)
-}
-
-// Validate reports what CustomerEnabled is missing (see Payload).
-func (e CustomerEnabled) Validate() error {
-	var c check
-	c.id("customerId", e.CustomerID)
-	c.version(e.Version)
-	return c.err(e)
-}
-
-// Validate reports what CustomerDisabled is missing (see Payload).
-func (e CustomerDisabled) Validate() error {
-	var c check
-	c.id("customerId", e.CustomerID)
-	c.version(e.Version)
-	return c.err(e)
-}
+// Validate checks each payload against its fields' check tags (see Payload).
+func (e CustomerRegistered) Validate() error { return validate(e) }
+func (e CustomerSmsChanged) Validate() error { return validate(e) }
+func (e CustomerEnabled) Validate() error    { return validate(e) }
+func (e CustomerDisabled) Validate() error   { return validate(e) }

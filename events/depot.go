@@ -12,36 +12,36 @@ const (
 // ShoppingListCreated: the depot planned the bots' work for an order, one
 // stop per store. The list stays pending until the saga initiates shopping.
 type ShoppingListCreated struct {
-	ShoppingID string `json:"shoppingId"`
-	OrderID    string `json:"orderId"`
-	Stops      int    `json:"stops"`
+	ShoppingID string `json:"shoppingId" check:"id"`
+	OrderID    string `json:"orderId" check:"id"`
+	Stops      int    `json:"stops" check:"min=1"`
 }
 
 // ShoppingListAvailable: a bot may now claim the list.
 type ShoppingListAvailable struct {
-	ShoppingID string `json:"shoppingId"`
-	OrderID    string `json:"orderId"`
+	ShoppingID string `json:"shoppingId" check:"id"`
+	OrderID    string `json:"orderId" check:"id"`
 }
 
 // ShoppingListAssigned: bot BotID claimed the list.
 type ShoppingListAssigned struct {
-	ShoppingID string `json:"shoppingId"`
-	OrderID    string `json:"orderId"`
-	BotID      string `json:"botId"`
+	ShoppingID string `json:"shoppingId" check:"id"`
+	OrderID    string `json:"orderId" check:"id"`
+	BotID      string `json:"botId" check:"id"`
 }
 
 // ShoppingListCompleted: the bot picked up every stop and brought the goods
 // to the depot; the order is ready.
 type ShoppingListCompleted struct {
-	ShoppingID string `json:"shoppingId"`
-	OrderID    string `json:"orderId"`
+	ShoppingID string `json:"shoppingId" check:"id"`
+	OrderID    string `json:"orderId" check:"id"`
 }
 
 // ShoppingListCanceled: the list was canceled (saga compensation or order
 // canceled) and no bot will shop it.
 type ShoppingListCanceled struct {
-	ShoppingID string `json:"shoppingId"`
-	OrderID    string `json:"orderId"`
+	ShoppingID string `json:"shoppingId" check:"id"`
+	OrderID    string `json:"orderId" check:"id"`
 }
 
 func (ShoppingListCreated) EventName() string   { return ShoppingListCreatedName }
@@ -50,44 +50,9 @@ func (ShoppingListAssigned) EventName() string  { return ShoppingListAssignedNam
 func (ShoppingListCompleted) EventName() string { return ShoppingListCompletedName }
 func (ShoppingListCanceled) EventName() string  { return ShoppingListCanceledName }
 
-// Validate reports what ShoppingListCreated is missing (see Payload).
-func (e ShoppingListCreated) Validate() error {
-	var c check
-	c.id("shoppingId", e.ShoppingID)
-	c.id("orderId", e.OrderID)
-	c.atLeast("stops", int64(e.Stops), 1)
-	return c.err(e)
-}
-
-// Validate reports what ShoppingListAvailable is missing (see Payload).
-func (e ShoppingListAvailable) Validate() error {
-	var c check
-	c.id("shoppingId", e.ShoppingID)
-	c.id("orderId", e.OrderID)
-	return c.err(e)
-}
-
-// Validate reports what ShoppingListAssigned is missing (see Payload).
-func (e ShoppingListAssigned) Validate() error {
-	var c check
-	c.id("shoppingId", e.ShoppingID)
-	c.id("orderId", e.OrderID)
-	c.id("botId", e.BotID)
-	return c.err(e)
-}
-
-// Validate reports what ShoppingListCompleted is missing (see Payload).
-func (e ShoppingListCompleted) Validate() error {
-	var c check
-	c.id("shoppingId", e.ShoppingID)
-	c.id("orderId", e.OrderID)
-	return c.err(e)
-}
-
-// Validate reports what ShoppingListCanceled is missing (see Payload).
-func (e ShoppingListCanceled) Validate() error {
-	var c check
-	c.id("shoppingId", e.ShoppingID)
-	c.id("orderId", e.OrderID)
-	return c.err(e)
-}
+// Validate checks each payload against its fields' check tags (see Payload).
+func (e ShoppingListCreated) Validate() error   { return validate(e) }
+func (e ShoppingListAvailable) Validate() error { return validate(e) }
+func (e ShoppingListAssigned) Validate() error  { return validate(e) }
+func (e ShoppingListCompleted) Validate() error { return validate(e) }
+func (e ShoppingListCanceled) Validate() error  { return validate(e) }

@@ -12,14 +12,16 @@ type Event interface {
 }
 
 // Payload is an event as a consumer decodes it: it also checks what it
-// carries. Every event and command in this package is one.
+// carries. Every event and command in this package is one, its rules in its
+// fields' check tags (see validate).
 type Payload interface {
 	Event
 	// Validate returns nil when every required ID is present and a UUID,
 	// every required text is present, no text holds a NUL byte and every
 	// amount, price, quantity and version is in range. Otherwise its error
-	// names the event and lists every problem, with the fields as the JSON
-	// names them: "invalid orders.OrderCreated payload: orderId is
-	// required; items is empty". Retrying cannot fix such a payload.
+	// wraps ErrInvalidPayload, names the event and lists every problem, with
+	// the fields as the JSON names them: "invalid orders.OrderCreated
+	// payload: orderId is required; items is empty". Retrying cannot fix
+	// such a payload.
 	Validate() error
 }

@@ -13,26 +13,26 @@ const (
 // OrderCreated: a pending order exists; the create-order saga starts on it.
 // Total is the sum of price × quantity over the items, in cents.
 type OrderCreated struct {
-	OrderID    string `json:"orderId"`
-	CustomerID string `json:"customerId"`
-	PaymentID  string `json:"paymentId"`
-	Items      []Item `json:"items"`
-	Total      int64  `json:"total"`
+	OrderID    string `json:"orderId" check:"id"`
+	CustomerID string `json:"customerId" check:"id"`
+	PaymentID  string `json:"paymentId" check:"id"`
+	Items      []Item `json:"items" check:"nonempty"`
+	Total      int64  `json:"total" check:"min=0"`
 }
 
 // OrderApproved: the saga authorized the customer, confirmed the payment and
 // made the shopping list available to bots.
 type OrderApproved struct {
-	OrderID    string `json:"orderId"`
-	CustomerID string `json:"customerId"`
-	ShoppingID string `json:"shoppingId"`
+	OrderID    string `json:"orderId" check:"id"`
+	CustomerID string `json:"customerId" check:"id"`
+	ShoppingID string `json:"shoppingId" check:"id"`
 }
 
 // OrderRejected: the saga could not approve the order; Reason says which
 // step failed and why. Every earlier step has been compensated.
 type OrderRejected struct {
-	OrderID    string `json:"orderId"`
-	CustomerID string `json:"customerId"`
+	OrderID    string `json:"orderId" check:"id"`
+	CustomerID string `json:"customerId" check:"id"`
 	Reason     string `json:"reason"`
 }
 
@@ -40,27 +40,27 @@ type OrderRejected struct {
 // invoice InvoiceID (which payments creates with that ID) for Total cents
 // at the depot.
 type OrderReadied struct {
-	OrderID    string `json:"orderId"`
-	CustomerID string `json:"customerId"`
-	PaymentID  string `json:"paymentId"`
-	InvoiceID  string `json:"invoiceId"`
-	Total      int64  `json:"total"`
+	OrderID    string `json:"orderId" check:"id"`
+	CustomerID string `json:"customerId" check:"id"`
+	PaymentID  string `json:"paymentId" check:"id"`
+	InvoiceID  string `json:"invoiceId" check:"id"`
+	Total      int64  `json:"total" check:"min=0"`
 }
 
 // OrderCanceled: the customer canceled the order before it was ready.
 // ShoppingID is empty when the saga had not created a list yet.
 type OrderCanceled struct {
-	OrderID    string `json:"orderId"`
-	CustomerID string `json:"customerId"`
-	PaymentID  string `json:"paymentId"`
-	ShoppingID string `json:"shoppingId"`
+	OrderID    string `json:"orderId" check:"id"`
+	CustomerID string `json:"customerId" check:"id"`
+	PaymentID  string `json:"paymentId" check:"id"`
+	ShoppingID string `json:"shoppingId" check:"id,optional"`
 }
 
 // OrderCompleted: the customer paid the invoice and took the goods.
 type OrderCompleted struct {
-	OrderID    string `json:"orderId"`
-	CustomerID string `json:"customerId"`
-	InvoiceID  string `json:"invoiceId"`
+	OrderID    string `json:"orderId" check:"id"`
+	CustomerID string `json:"customerId" check:"id"`
+	InvoiceID  string `json:"invoiceId" check:"id"`
 }
 
 func (OrderCreated) EventName() string   { return OrderCreatedName }
@@ -70,63 +70,10 @@ func (OrderReadied) EventName() string   { return OrderReadiedName }
 func (OrderCanceled) EventName() string  { return OrderCanceledName }
 func (OrderCompleted) EventName() string { return OrderCompletedName }
 
-// Validate reports what OrderCreated is missing (see Payload): it needs at
-// least one item.
-func (e OrderCreated) Validate() error {
-	var c check
-	c.id("orderId", e.OrderID)
-	c.id("customerId", e.CustomerID)
-	c.id("paymentId", e.PaymentID)
-	c.items("items", e.Items)
-	c.atLeast("total", e.Total, 0)
-	return c.err(e)
-}
-
-// Validate reports what OrderApproved is missing (see Payload).
-func (e OrderApproved) Validate() error {
-	var c check
-	c.id("orderId", e.OrderID)
-	c.id("customerId", e.CustomerID)
-	c.id("shoppingId", e.ShoppingID)
-	return c.err(e)
-}
-
-// Validate reports what OrderRejected is missing (see Payload).
-func (e OrderRejected) Validate() error {
-	var c check
-	c.id("orderId", e.OrderID)
-	c.id("customerId", e.CustomerID)
-	c.optionalText("reason", e.Reason)
-	return c.err(e)
-}
-
-// Validate reports what OrderReadied is missing (see Payload).
-func (e OrderReadied) Validate() error {
-	var c check
-	c.id("orderId", e.OrderID)
-	c.id("customerId", e.CustomerID)
-	c.id("paymentId", e.PaymentID)
-	c.id("invoiceId", e.InvoiceID)
-	c.atLeast("total", e.Total, 0)
-	return c.err(e)
-}
-
-// Validate reports what OrderCanceled is missing (see Payload); shoppingId
-// may be empty.
-func (e OrderCanceled) Validate() error {
-	var c check
-	c.id("orderId", e.OrderID)
-	c.id("customerId", e.CustomerID)
-	c.id("paymentId", e.PaymentID)
-	c.optionalID("shoppingId", e.ShoppingID)
-	return c.err(e)
-}
-
-// Validate reports what OrderCompleted is missing (see Payload).
-func (e OrderCompleted) Validate() error {
-	var c check
-	c.id("orderId", e.OrderID)
-	c.id("customerId", e.CustomerID)
-	c.id("invoiceId", e.InvoiceID)
-	return c.err(e)
-}
+// Validate checks each payload against its fields' check tags (see Payload).
+func (e OrderCreated) Validate() error   { return validate(e) }
+func (e OrderApproved) Validate() error  { return validate(e) }
+func (e OrderRejected) Validate() error  { return validate(e) }
+func (e OrderReadied) Validate() error   { return validate(e) }
+func (e OrderCanceled) Validate() error  { return validate(e) }
+func (e OrderCompleted) Validate() error { return validate(e) }

@@ -3,6 +3,8 @@ package events
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/mallbots/mallbots/domain"
@@ -11,6 +13,28 @@ import (
 // ErrInvalidPayload is the error every Validate returns, matched with
 // errors.Is; its text names the event and lists the problems.
 var ErrInvalidPayload = errors.New("invalid payload")
+
+// validate checks e field by field against the rule in each field's check
+// tag, naming fields as their JSON tags do:
+//
+//	check:"id"           a UUID (domain.ParseID), required
+//	check:"id,optional"  a UUID when not empty
+//	check:"text"         required: more than blanks
+//	check:"min=N"        an integer of at least N
+//	check:"nonempty"     a slice with at least one element
+//
+// Nested structs (an Item) and slices of them are checked the same way,
+// and no string, tagged or not, may hold a NUL byte, which no PostgreSQL
+// text column can store: left in, it would fail the handler's transaction
+// on every retry.
+func validate(e Event) error {
+	var c check
+	c.fields("", reflect.ValueOf(e))
+	if len(c.problems) == 0 {
+		return nil
+	}
+	return invalidPayload{name: e.EventName(), problems: c.problems}
+}
 
 // invalidPayload reads "invalid <event> payload: <problem>; <problem>".
 type invalidPayload struct {
@@ -24,8 +48,7 @@ func (e invalidPayload) Error() string {
 
 func (e invalidPayload) Is(target error) bool { return target == ErrInvalidPayload }
 
-// check collects the problems of one payload; the Validate methods use it so
-// every event words its problems alike.
+// check collects the problems of one payload.
 type check struct {
 	problems []string
 }
@@ -34,76 +57,53 @@ func (c *check) add(format string, args ...any) {
 	c.problems = append(c.problems, fmt.Sprintf(format, args...))
 }
 
-// id requires field to be a UUID.
-func (c *check) id(field, v string) {
-	if v == "" {
-		c.add("%s is required", field)
+// fields checks every field of struct v, their names after prefix.
+func (c *check) fields(prefix string, v reflect.Value) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := prefix + strings.Split(f.Tag.Get("json"), ",")[0]
+		rule := f.Tag.Get("check")
+		switch fv := v.Field(i); fv.Kind() {
+		case reflect.String:
+			c.text(name, fv.String(), rule)
+		case reflect.Int, reflect.Int64:
+			c.number(name, fv.Int(), rule)
+		case reflect.Struct:
+			c.fields(name+".", fv)
+		case reflect.Slice:
+			if rule == "nonempty" && fv.Len() == 0 {
+				c.add("%s is empty", name)
+			}
+			for j := range fv.Len() {
+				c.fields(fmt.Sprintf("%s[%d].", name, j), fv.Index(j))
+			}
+		}
+	}
+}
+
+func (c *check) text(name, v, rule string) {
+	switch {
+	case (rule == "id" || rule == "text") && strings.TrimSpace(v) == "":
+		c.add("%s is required", name)
 		return
+	case strings.HasPrefix(rule, "id") && v != "":
+		if _, ok := domain.ParseID(v); !ok {
+			c.add("%s %s is not a UUID", name, quote(v))
+			return
+		}
 	}
-	c.optionalID(field, v)
-}
-
-// optionalID requires field, when set, to be a UUID.
-func (c *check) optionalID(field, v string) {
-	if _, ok := domain.ParseID(v); v != "" && !ok {
-		c.add("%s %s is not a UUID", field, quote(v))
-	}
-}
-
-// text requires field to hold something besides spaces, and no NUL byte.
-func (c *check) text(field, v string) {
-	if strings.TrimSpace(v) == "" {
-		c.add("%s is required", field)
-		return
-	}
-	c.optionalText(field, v)
-}
-
-// optionalText refuses a NUL byte, which no PostgreSQL text column can
-// store: left in, it would fail the handler's transaction on every retry.
-func (c *check) optionalText(field, v string) {
 	if strings.ContainsRune(v, 0) {
-		c.add("%s holds a NUL byte", field)
+		c.add("%s holds a NUL byte", name)
 	}
 }
 
-// atLeast requires field to be min or more.
-func (c *check) atLeast(field string, v, min int64) {
-	if v < min {
-		c.add("%s is %d, less than %d", field, v, min)
+func (c *check) number(name string, v int64, rule string) {
+	if rest, ok := strings.CutPrefix(rule, "min="); ok {
+		if least, err := strconv.ParseInt(rest, 10, 64); err == nil && v < least {
+			c.add("%s is %d, less than %d", name, v, least)
+		}
 	}
-}
-
-// version requires an aggregate version: the first is 1.
-func (c *check) version(v int64) { c.atLeast("version", v, 1) }
-
-// items requires at least one item, each of them valid.
-func (c *check) items(field string, items []Item) {
-	if len(items) == 0 {
-		c.add("%s is empty", field)
-	}
-	for i, it := range items {
-		c.item(fmt.Sprintf("%s[%d].", field, i), it)
-	}
-}
-
-// item checks one Item, its fields named after prefix ("items[0].").
-func (c *check) item(prefix string, it Item) {
-	c.id(prefix+"storeId", it.StoreID)
-	c.optionalText(prefix+"storeName", it.StoreName)
-	c.id(prefix+"productId", it.ProductID)
-	c.optionalText(prefix+"productName", it.ProductName)
-	c.atLeast(prefix+"price", it.Price, 0)
-	c.atLeast(prefix+"quantity", int64(it.Quantity), 1)
-}
-
-// err returns the problems of e's payload as one ErrInvalidPayload, or nil
-// when there are none.
-func (c *check) err(e Event) error {
-	if len(c.problems) == 0 {
-		return nil
-	}
-	return invalidPayload{name: e.EventName(), problems: c.problems}
 }
 
 // quote shows an untrusted value in an error, cut to a readable length.

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"io/fs"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -169,5 +170,36 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 				t.Errorf("Validate() = %q\nwant        %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCheckTagsAreKnownRules: a misspelt rule would check nothing, so every
+// check tag must be one validate knows, on a field of a kind it applies to.
+func TestCheckTagsAreKnownRules(t *testing.T) {
+	minRule := regexp.MustCompile(`^min=-?\d+$`)
+	var walk func(path string, typ reflect.Type)
+	walk = func(path string, typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			rule, tagged := f.Tag.Lookup("check")
+			where := path + "." + f.Name
+			switch k := f.Type.Kind(); {
+			case k == reflect.Struct:
+				walk(where, f.Type)
+			case k == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+				walk(where+"[]", f.Type.Elem())
+				if tagged && rule != "nonempty" {
+					t.Errorf("%s: rule %q on a slice, want nonempty", where, rule)
+				}
+			case !tagged:
+			case k == reflect.String && (rule == "id" || rule == "id,optional" || rule == "text"):
+			case (k == reflect.Int || k == reflect.Int64) && minRule.MatchString(rule):
+			default:
+				t.Errorf("%s: unknown rule %q for a %s", where, rule, k)
+			}
+		}
+	}
+	for _, e := range valid {
+		walk(reflect.TypeOf(e).Name(), reflect.TypeOf(e))
 	}
 }
