@@ -150,7 +150,7 @@ func TestTopologyMatchesTheBrokerAfterServe(t *testing.T) {
 		t.Errorf("binding %s → %s missing: %s", wait, wait, body)
 	}
 	queue = testkit.Management(t, http.MethodGet, fmt.Sprintf("/api/queues/%s/%s", vhost, wait))
-	for _, want := range []string{`"x-queue-type":"quorum"`, `"x-dead-letter-exchange":""`, `"x-message-ttl":50`,
+	for _, want := range []string{`"x-queue-type":"quorum"`, `"x-dead-letter-exchange":""`, `"x-message-ttl":100`,
 		`"x-dead-letter-strategy":"at-least-once"`, `"x-overflow":"reject-publish"`} {
 		if !bytes.Contains(queue, []byte(want)) {
 			t.Errorf("queue %s lacks %s: %s", wait, want, queue)

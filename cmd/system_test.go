@@ -51,7 +51,8 @@ func startProcess(t *testing.T, db *postgres.DB, dsn, vhost string, tune func(*c
 	cfg := config.Default()
 	cfg.DatabaseURL, cfg.AMQPURL, cfg.HTTPAddr, cfg.Services = dsn, vhost, "127.0.0.1:0", services
 	cfg.Retry.InitialInterval, cfg.Retry.MaxInterval, cfg.Retry.MaxElapsedTime = 20*time.Millisecond, 200*time.Millisecond, 5*time.Second
-	cfg.Retry.Waits = []time.Duration{50 * time.Millisecond, 200 * time.Millisecond, time.Second}
+	// Two waits: every wait queue is a quorum queue on the shared broker.
+	cfg.Retry.Waits = []time.Duration{100 * time.Millisecond, time.Second}
 	cfg.ShutdownTimeout = 10 * time.Second
 	if tune != nil {
 		tune(&cfg)
