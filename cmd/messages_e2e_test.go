@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mallbots/mallbots/config"
@@ -22,30 +22,7 @@ import (
 // with the headers a relay gives an event named name, and returns its ID.
 func (s *system) publishTo(queue, name string, body []byte) string {
 	s.t.Helper()
-	conn, err := amqp.Dial(s.amqpURL)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if err := ch.Confirm(false); err != nil {
-		s.t.Fatal(err)
-	}
-	id := uuid.Must(uuid.NewV7()).String()
-	conf, err := ch.PublishWithDeferredConfirmWithContext(context.Background(), "", queue, true, false, amqp.Publishing{
-		MessageId: id, ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: body,
-		Headers: amqp.Table{"message_id": id, "name": name, "correlation_id": id, "producer": "test"},
-	})
-	if err != nil {
-		s.t.Fatalf("publish to %s: %v", queue, err)
-	}
-	if ok, err := conf.WaitContext(context.Background()); !ok || err != nil {
-		s.t.Fatalf("publish to %s not confirmed: %v", queue, err)
-	}
-	return id
+	return s.send("", queue, name, "", "", body)
 }
 
 // takePoisoned takes n messages off service's poison queue, failing the
@@ -63,25 +40,14 @@ func (s *system) takePoisoned(service string, n int, timeout time.Duration) []am
 // watermill_outbox).
 func (s *system) tableRows(name string) int {
 	s.t.Helper()
-	rows, err := s.db.Pool.Query(context.Background(),
-		"SELECT table_schema FROM information_schema.tables WHERE table_name = $1", name)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var schemas []string
-	for rows.Next() {
-		var schema string
-		if err := rows.Scan(&schema); err != nil {
-			s.t.Fatal(err)
-		}
-		schemas = append(schemas, schema)
-	}
-	if rows.Close(); rows.Err() != nil || len(schemas) == 0 {
-		s.t.Fatalf("find the %s tables: %v (found %d)", name, rows.Err(), len(schemas))
+	rows, _ := s.db.Pool.Query(context.Background(), "SELECT table_schema FROM information_schema.tables WHERE table_name = $1", name)
+	schemas, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(schemas) == 0 {
+		s.t.Fatalf("find the %s tables: %v (found %d)", name, err, len(schemas))
 	}
 	total := 0
 	for _, schema := range schemas {
-		total += s.count(fmt.Sprintf("SELECT count(*) FROM %q.%q", schema, name))
+		total += s.count("SELECT count(*) FROM " + pgx.Identifier{schema, name}.Sanitize())
 	}
 	return total
 }

@@ -76,6 +76,23 @@ func publishKey(t *testing.T, ch *amqp.Channel, h messaging.Handler, key string)
 	return id
 }
 
+// await takes the next message off q, polling until timeout; ack false
+// leaves it unacknowledged, for the channel's closing to put back.
+func await(t *testing.T, ch *amqp.Channel, q string, ack bool, what string) amqp.Delivery {
+	t.Helper()
+	var d amqp.Delivery
+	testkit.Eventually(t, 30*time.Second, what, func() bool {
+		var ok bool
+		var err error
+		d, ok, err = ch.Get(q, ack)
+		if err != nil {
+			t.Fatalf("get from %s: %v", q, err)
+		}
+		return ok
+	})
+	return d
+}
+
 // TestAMessageThatMustWaitHoldsNoConsumer gives a handler that handles one
 // message at a time a message whose data is missing, then one whose data is
 // there: the second is handled while the first waits in the broker, which
@@ -112,16 +129,7 @@ func TestAMessageThatMustWaitHoldsNoConsumer(t *testing.T) {
 		t.Fatalf("%d messages poisoned, want none", n)
 	}
 
-	var d amqp.Delivery
-	testkit.Eventually(t, 10*time.Second, "the spy sees the first wait", func() bool {
-		var ok bool
-		var err error
-		d, ok, err = ch.Get(spy, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	})
+	d := await(t, ch, spy, true, "the spy sees the first wait")
 	str := func(k string) string { s, _ := d.Headers[k].(string); return s }
 	if d.RoutingKey != h.Name || d.MessageId != late || str(messaging.MessageIDKey) != late || str(messaging.CorrelationIDKey) != "corr-late" ||
 		string(d.Body) != "late" {
@@ -153,16 +161,7 @@ func TestAMessageWaitsNoLongerThanTheBudget(t *testing.T) {
 	db, svc, h, ch, waited, release, effects := waitingService(t, waits, time.Second, true, 20)
 	id := publishKey(t, ch, h, "never")
 	poison := messaging.PoisonName(svc)
-	var d amqp.Delivery
-	testkit.Eventually(t, 30*time.Second, "the message is poisoned", func() bool {
-		var ok bool
-		var err error
-		d, ok, err = ch.Get(poison, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	})
+	d := await(t, ch, poison, false, "the message is poisoned")
 	_ = d.Nack(false, true) // back in place, for the replay below
 	str := func(k string) string { s, _ := d.Headers[k].(string); return s }
 	reason := str(messaging.ReasonPoisonedKey)
@@ -209,16 +208,7 @@ func TestAWaitTheBrokerCannotTakeIsNotPoisoned(t *testing.T) {
 	_, svc, h, ch, _, _, effects := waitingService(t, []time.Duration{time.Second}, time.Minute, false, 3)
 	id := publishKey(t, ch, h, "stuck")
 	poison := messaging.PoisonName(svc)
-	var d amqp.Delivery
-	testkit.Eventually(t, 30*time.Second, "the broker dead-letters the message", func() bool {
-		var ok bool
-		var err error
-		d, ok, err = ch.Get(poison, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	})
+	d := await(t, ch, poison, true, "the broker dead-letters the message")
 	m := messaging.DecodePoisoned(svc, d)
 	if m.ID != id || !m.DeadLettered || !strings.Contains(m.Reason, "delivery_limit") || m.Handler != h.Name {
 		t.Errorf("poisoned %+v; want %s dead-lettered by the broker's delivery limit from %s, not poisoned by the consumer", m, id, h.Name)
