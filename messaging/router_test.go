@@ -226,16 +226,7 @@ func TestConsumerPoisonsWhatRetryingCannotFix(t *testing.T) {
 			callsBefore, attemptsBefore := total.Load(), attempts()
 			publish(t, ch, "", h.Name, headers, []byte(tc.body))
 
-			var d amqp.Delivery
-			testkit.Eventually(t, 30*time.Second, "the message reaches "+poisonQ, func() bool {
-				var ok bool
-				var err error
-				d, ok, err = ch.Get(poisonQ, true)
-				if err != nil {
-					t.Fatalf("get from %s: %v", poisonQ, err)
-				}
-				return ok
-			})
+			d := await(t, ch, poisonQ, true, "the message reaches "+poisonQ)
 
 			str := func(k string) string { s, _ := d.Headers[k].(string); return s }
 			if r := str(messaging.ReasonPoisonedKey); !strings.Contains(r, tc.wantReason) {
