@@ -111,7 +111,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 	mux := http.NewServeMux()
 	var routers []*message.Router
 	relays := map[string]*messaging.Relay{}
-	relayCfg := messaging.RelayConfig{BatchSize: cfg.Relay.BatchSize, PollInterval: cfg.Relay.PollInterval, Retention: cfg.Relay.Retention}
+	relayCfg := messaging.RelayConfig{BatchSize: cfg.Relay.BatchSize, PollInterval: cfg.Relay.PollInterval, Retention: cfg.Relay.Retention,
+		MaxBackoff: cfg.Broker.ReconnectMaxBackoff}
 	for _, s := range selected {
 		s.routes(mux)
 		relays[s.name] = messaging.NewRelay(s.name, db.Pool, conn, topology, relayCfg, reg, logger)
