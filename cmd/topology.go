@@ -17,9 +17,12 @@ func newTopology() *cobra.Command {
 		Long: `topology prints what the selected services declare on RabbitMQ: a fanout exchange
 per event (named like the event, e.g. stores.StoreCreated), a quorum queue per
 consuming handler (named like the handler, e.g. baskets.OnStoreCreated) bound
-to it, and a poison exchange and queue per service (<service>.poison). Every
-serve process declares the topology of all services at startup, so events are
-queued for a service even while no process runs it.
+to it, a poison exchange and queue per service (<service>.poison), and per
+consuming service an exchange and a queue for each of --retry-waits, in which a
+message whose data has not arrived yet waits before its handler gets it again
+(<service>.wait.200ms, <service>.wait.1s, …). Every serve process declares the
+topology of all services at startup, so events are queued for a service even
+while no process runs it.
 
 With --check it also connects to the broker and verifies that each exchange and
 queue exists (passive declares), exiting 1 when one is missing.`,
