@@ -107,7 +107,7 @@ func NewRouter(d RouterDeps) (*message.Router, error) {
 	)
 	d.Logger.Info("consumer middleware, outermost first",
 		"service", d.Service,
-		"stack", fmt.Sprintf("metrics → correlation_id → poison_queue(%s) → %s → retry(max_retries=%d initial=%s max=%s multiplier=%g max_elapsed=%s jitter=%g, permanent and must-wait errors skip) → timeout(%s) → recoverer → inbox+handler",
+		"stack", fmt.Sprintf("metrics → correlation_id → poison_queue(%s) → %s → retry(max_retries=%d initial=%s max=%s multiplier=%g max_elapsed=%s jitter=%g, permanent and must-wait errors skip) → timeout(%s) → recoverer → inbox + decode + validate + handler",
 			PoisonName(d.Service), wait, d.Retry.MaxRetries, d.Retry.InitialInterval, d.Retry.MaxInterval,
 			d.Retry.Multiplier, d.Retry.MaxElapsedTime, d.Retry.RandomizationFactor, d.Timeout))
 
