@@ -41,6 +41,12 @@ type benchEvent struct {
 
 func (benchEvent) EventName() string { return benchTopic }
 
+// Validate checks what a real StoreCreated checks, so the consumer
+// benchmarks pay for the validation every real handler does.
+func (e benchEvent) Validate() error {
+	return events.StoreCreated{StoreID: e.StoreID, Name: e.Name, Location: e.Location, Version: e.Version}.Validate()
+}
+
 func newEvent(seq int64, writer int) benchEvent {
 	return benchEvent{
 		Seq:      seq,
@@ -157,7 +163,7 @@ func (e *benchEnv) newService(b *testing.B, handle func(context.Context, benchEv
 	}
 	h := messaging.On[benchEvent](name, handle)
 	topo := messaging.Plan([]messaging.Service{{Name: name, Publishes: []string{benchTopic}, Handlers: []messaging.Handler{h}}},
-		e.cfg.Broker.DeliveryLimit)
+		e.cfg.Broker.DeliveryLimit, nil)
 	ch := e.channel(b)
 	if err := topo.Declare(ch); err != nil {
 		b.Fatalf("declare topology: %v", err)

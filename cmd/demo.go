@@ -101,7 +101,7 @@ func (p *demoPrinter) event(o messaging.Observed) {
 func runDemo(ctx context.Context, out io.Writer, api *client.Client, amqpURL string, orders int) error {
 	all, _ := wireServices(nil, wiring{})
 	var topics []string
-	for _, e := range topologyOf(all, 1).Exchanges {
+	for _, e := range topologyOf(all, 1, nil).Exchanges {
 		topics = append(topics, e.Name)
 	}
 	sort.Strings(topics)

@@ -311,7 +311,7 @@ func TestDepotEndToEndCancellations(t *testing.T) {
 		bot := s.mustCreate("/api/depot/bots", `{"name":"C3"}`, nil)
 		depotMust(t, s, "PUT", "/api/depot/shopping/"+shoppingID+"/assign", `{"botId":"`+bot+`"}`, 200)
 
-		canceled := events.OrderCanceled{OrderID: order, CustomerID: uuid.NewString(), ShoppingID: shoppingID}
+		canceled := events.OrderCanceled{OrderID: order, CustomerID: uuid.NewString(), PaymentID: uuid.NewString(), ShoppingID: shoppingID}
 		id := s.publish(canceled, "")
 		s.publish(canceled, id)
 		again := s.publish(canceled, "")
@@ -331,7 +331,7 @@ func TestDepotEndToEndCancellations(t *testing.T) {
 	t.Run("OrderCanceled before the saga created a list", func(t *testing.T) {
 		all := func() int { return s.count("SELECT count(*) FROM depot.watermill_outbox") }
 		before := all()
-		id := s.publish(events.OrderCanceled{OrderID: uuid.NewString(), CustomerID: uuid.NewString()}, "")
+		id := s.publish(events.OrderCanceled{OrderID: uuid.NewString(), CustomerID: uuid.NewString(), PaymentID: uuid.NewString()}, "")
 		depotHandled(t, s, "depot.OnOrderCanceled", id)
 		if after := all(); after != before {
 			t.Errorf("the depot published %d events for an order it has no list of, want none", after-before)

@@ -49,17 +49,19 @@ func TestNotificationsEndToEnd(t *testing.T) {
 	s.waitNotified(orderA, "created")
 	twice(events.OrderReadied{OrderID: orderA, CustomerID: customerID, PaymentID: created.PaymentID, InvoiceID: uuid.NewString(), Total: 1234})
 	s.waitNotified(orderA, "ready")
-	completedID := s.publish(events.OrderCompleted{OrderID: orderA, CustomerID: customerID, InvoiceID: uuid.NewString()}, "")
-	s.publish(events.OrderCompleted{OrderID: orderA, CustomerID: customerID}, completedID)
+	completed := events.OrderCompleted{OrderID: orderA, CustomerID: customerID, InvoiceID: uuid.NewString()}
+	completedID := s.publish(completed, "")
+	s.publish(completed, completedID)
 	s.waitNotified(orderA, "completed")
 
-	twice(events.OrderCreated{OrderID: orderB, CustomerID: customerID, PaymentID: uuid.NewString(), Total: 500})
+	createdB := orderCreated(orderB, customerID, 500)
+	twice(createdB)
 	s.waitNotified(orderB, "created")
-	twice(events.OrderCanceled{OrderID: orderB, CustomerID: customerID, PaymentID: uuid.NewString()})
+	twice(events.OrderCanceled{OrderID: orderB, CustomerID: customerID, PaymentID: createdB.PaymentID})
 	s.waitNotified(orderB, "canceled")
 
 	// A late OrderReadied after OrderCompleted is stale: no "please pay".
-	lateReady := s.publish(events.OrderReadied{OrderID: orderA, CustomerID: customerID, Total: 1234}, "")
+	lateReady := s.publish(events.OrderReadied{OrderID: orderA, CustomerID: customerID, PaymentID: created.PaymentID, InvoiceID: uuid.NewString(), Total: 1234}, "")
 	testkit.Eventually(t, 10*time.Second, "the late OrderReadied is handled", func() bool {
 		return s.handled("notifications", "notifications.OnOrderReadied", lateReady)
 	})
@@ -105,7 +107,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 		return s.count("SELECT count(*) FROM notifications.customers WHERE id = $1 AND sms_number = '+44 20 7946 0958'", customerID) == 1
 	})
 	orderC := uuid.NewString()
-	s.publish(events.OrderCreated{OrderID: orderC, CustomerID: customerID, Total: 100}, "")
+	s.publish(orderCreated(orderC, customerID, 100), "")
 	s.waitNotified(orderC, "created")
 	if n := s.count("SELECT count(*) FROM notifications.notifications WHERE order_id = $1 AND sms_number = '+44 20 7946 0958'", orderC); n != 1 {
 		t.Error("the notification of a later order did not go to the new number")
@@ -118,7 +120,7 @@ func TestNotificationsWaitForWhatTheyNeed(t *testing.T) {
 	// OrderCreated for a customer not registered yet: its handler takes it
 	// and keeps retrying; once CustomerRegistered lands, it notifies once.
 	customerID, orderID := uuid.NewString(), uuid.NewString()
-	s.publish(events.OrderCreated{OrderID: orderID, CustomerID: customerID, Total: 999}, "")
+	s.publish(orderCreated(orderID, customerID, 999), "")
 	s.waitTaken("notifications.OnOrderCreated")
 	if n := s.notificationCount(orderID, "created"); n != 0 {
 		t.Fatalf("notified %d times before the customer was known", n)
@@ -128,12 +130,13 @@ func TestNotificationsWaitForWhatTheyNeed(t *testing.T) {
 
 	// OrderReadied before its order's OrderCreated waits for it the same way.
 	orderID2 := uuid.NewString()
-	s.publish(events.OrderReadied{OrderID: orderID2, CustomerID: customerID, Total: 4200}, "")
+	created2 := orderCreated(orderID2, customerID, 4200)
+	s.publish(events.OrderReadied{OrderID: orderID2, CustomerID: customerID, PaymentID: created2.PaymentID, InvoiceID: uuid.NewString(), Total: 4200}, "")
 	s.waitTaken("notifications.OnOrderReadied")
 	if n := s.notificationCount(orderID2, "ready"); n != 0 {
 		t.Fatalf("notified %d times before the order was known", n)
 	}
-	s.publish(events.OrderCreated{OrderID: orderID2, CustomerID: customerID, Total: 4200}, "")
+	s.publish(created2, "")
 	s.waitNotified(orderID2, "ready")
 
 	for _, c := range []struct{ order, kind string }{{orderID, "created"}, {orderID2, "created"}, {orderID2, "ready"}} {

@@ -129,6 +129,13 @@ func (s *system) awaitOrderStatus(id, status string) map[string]any {
 	return o
 }
 
+// orderCreated is a valid OrderCreated of customerID for total cents, one
+// item of a store and product of its own.
+func orderCreated(orderID, customerID string, total int64) events.OrderCreated {
+	return events.OrderCreated{OrderID: orderID, CustomerID: customerID, PaymentID: uuid.NewString(), Total: total,
+		Items: []events.Item{{StoreID: uuid.NewString(), StoreName: "Waffles", ProductID: uuid.NewString(), ProductName: "Syrup", Price: total, Quantity: 1}}}
+}
+
 func checkedOutBasket(basketID string) events.BasketCheckedOut {
 	return events.BasketCheckedOut{BasketID: basketID, CustomerID: uuid.NewString(), PaymentID: uuid.NewString(), Items: []events.Item{
 		{StoreID: uuid.NewString(), StoreName: "Robo Parts", ProductID: uuid.NewString(), ProductName: "Servo", Price: 999, Quantity: 2},

@@ -143,8 +143,6 @@ func TestPaymentsSagaCommandsEndToEnd(t *testing.T) {
 			"payment belongs to another customer"},
 		{"unknown payment", events.ConfirmPayment{PaymentID: unknown, CustomerID: customer, Amount: 1000},
 			"not found: payment " + unknown},
-		{"malformed payment id", events.ConfirmPayment{PaymentID: "pay-1", CustomerID: customer, Amount: 1000},
-			"not found: payment pay-1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cmd.OrderID = uuid.NewString()
@@ -154,6 +152,17 @@ func TestPaymentsSagaCommandsEndToEnd(t *testing.T) {
 				t.Errorf("reply = %+v, want a failure whose reason contains %q", r, tc.reason)
 			}
 		})
+	}
+	// A malformed payment ID makes a malformed command, which no saga
+	// sends: it is poisoned at once, unanswered.
+	malformed := events.ConfirmPayment{OrderID: uuid.NewString(), PaymentID: "pay-1", CustomerID: customer, Amount: 1000}
+	malformedID := s.publish(malformed, "")
+	if d := s.poisoned("payments", 20*time.Second); d.MessageId != malformedID ||
+		!strings.Contains(fmt.Sprint(d.Headers[messaging.ReasonPoisonedKey]), `paymentId "pay-1" is not a UUID`) {
+		t.Errorf("poisoned %s because %v; want %s, for its malformed payment ID", d.MessageId, d.Headers[messaging.ReasonPoisonedKey], malformedID)
+	}
+	if n := paymentsOutboxCount(s, events.CreateOrderReplyName, malformed.OrderID); n != 0 {
+		t.Errorf("%d replies to a malformed command, want none", n)
 	}
 	if p := paymentsGet(s, "/api/payments/"+pay2, "payment"); p["status"] != "authorized" || p["orderId"] != nil {
 		t.Errorf("refused payment = %v, want it still authorized and unused", p)

@@ -148,7 +148,7 @@ could not be re-delivered stays poisoned), 2 bad usage.`,
 	fl.BoolVar(&f.discard, "discard", false, "remove the selected messages from the poison queue, after recording them in full in the audit trail, e.g. --discard --id=…")
 	fl.BoolVar(&f.history, "history", false, "show the audit trail of replays and discards, newest first, e.g. --history --limit=5")
 	fl.BoolVar(&f.fromLog, "from-log", false, "re-deliver retained events of --topic from the producer's event log to --handler's queue, in commit order, e.g. --from-log --topic=stores.ProductAdded --handler=baskets.OnProductAdded")
-	s := bindSettings(c, "database-url", "amqp-url", "connect-timeout", "log-format", "log-level")
+	s := bindSettings(c, "database-url", "amqp-url", "connect-timeout", "reconnect-max-backoff", "log-format", "log-level")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := s.resolve()
 		if err != nil {
@@ -329,7 +329,7 @@ func (r *replayRun) connectTimeout() time.Duration {
 func (r *replayRun) readPoison() (*messaging.PoisonQueues, func(), error) {
 	ctx, cancel := context.WithTimeout(r.ctx, r.connectTimeout())
 	defer cancel()
-	conn, err := messaging.Dial(ctx, r.cfg.AMQPURL, r.logger)
+	conn, err := messaging.Dial(ctx, r.cfg.AMQPURL, r.cfg.Broker.ReconnectMaxBackoff, r.logger)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -495,7 +495,7 @@ func (r *replayRun) fromLog() error {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.connectTimeout())
-	conn, err := messaging.Dial(ctx, r.cfg.AMQPURL, r.logger)
+	conn, err := messaging.Dial(ctx, r.cfg.AMQPURL, r.cfg.Broker.ReconnectMaxBackoff, r.logger)
 	cancel()
 	if err != nil {
 		return err

@@ -84,9 +84,9 @@ func TestSearchEndToEnd(t *testing.T) {
 	}
 	s.publish(events.OrderApproved{OrderID: orderA, CustomerID: ada, ShoppingID: uuid.NewString()}, "")
 	s.waitStatus(orderA, "approved")
-	s.publish(events.OrderReadied{OrderID: orderA, CustomerID: ada, InvoiceID: uuid.NewString(), Total: 1234}, "")
+	s.publish(events.OrderReadied{OrderID: orderA, CustomerID: ada, PaymentID: uuid.NewString(), InvoiceID: uuid.NewString(), Total: 1234}, "")
 	s.waitStatus(orderA, "ready")
-	s.publish(events.OrderCompleted{OrderID: orderA, CustomerID: ada}, "")
+	s.publish(events.OrderCompleted{OrderID: orderA, CustomerID: ada, InvoiceID: uuid.NewString()}, "")
 	final := s.waitStatus(orderA, "completed")
 	if final["createdAt"] == final["updatedAt"] {
 		t.Errorf("order A updatedAt %v did not move on from createdAt", final["updatedAt"])
@@ -97,9 +97,9 @@ func TestSearchEndToEnd(t *testing.T) {
 	orderB := uuid.NewString()
 	s.publish(created(orderB, ada, 500), "")
 	s.waitStatus(orderB, "pending")
-	s.publish(events.OrderCompleted{OrderID: orderB, CustomerID: ada}, "")
+	s.publish(events.OrderCompleted{OrderID: orderB, CustomerID: ada, InvoiceID: uuid.NewString()}, "")
 	s.waitStatus(orderB, "completed")
-	late := s.publish(events.OrderReadied{OrderID: orderB, CustomerID: ada, Total: 500}, "")
+	late := s.publish(events.OrderReadied{OrderID: orderB, CustomerID: ada, PaymentID: uuid.NewString(), InvoiceID: uuid.NewString(), Total: 500}, "")
 	testkit.Eventually(t, 10*time.Second, "the late OrderReadied is handled", func() bool {
 		return s.handled("search", "search.OnOrderReadied", late)
 	})
@@ -110,7 +110,7 @@ func TestSearchEndToEnd(t *testing.T) {
 	// Order C: OrderApproved before OrderCreated waits for it, and its
 	// customer registers only afterwards: the name is filled in then.
 	bob, orderC := uuid.NewString(), uuid.NewString()
-	s.publish(events.OrderApproved{OrderID: orderC, CustomerID: bob}, "")
+	s.publish(events.OrderApproved{OrderID: orderC, CustomerID: bob, ShoppingID: uuid.NewString()}, "")
 	s.waitTaken("search.OnOrderApproved")
 	if s.searchOrder(orderC) != nil {
 		t.Fatal("order C exists before its OrderCreated")

@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 	if len(applied) > 0 {
 		logger.Info("applied migrations", "migrations", strings.Join(applied, ","))
 	}
-	conn, err := messaging.Dial(connectCtx, cfg.AMQPURL, logger)
+	conn, err := messaging.Dial(connectCtx, cfg.AMQPURL, cfg.Broker.ReconnectMaxBackoff, logger)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 	// Declare every service's queues, not only the selected ones': events
 	// published here must be queued for services other processes run.
 	all, _ := wireServices(nil, wiring{})
-	topology := topologyOf(all, cfg.Broker.DeliveryLimit)
+	topology := topologyOf(all, cfg.Broker.DeliveryLimit, cfg.Retry.Waits)
 	if err := declare(conn, topology); err != nil {
 		return err
 	}
@@ -113,7 +113,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 		httpapi.Idempotency(postgres.NewIdempotencyKeys(db, cfg.IdempotencyRetention)))
 	var routers []*message.Router
 	relays := map[string]*messaging.Relay{}
-	relayCfg := messaging.RelayConfig{BatchSize: cfg.Relay.BatchSize, PollInterval: cfg.Relay.PollInterval, Retention: cfg.Relay.Retention}
+	relayCfg := messaging.RelayConfig{BatchSize: cfg.Relay.BatchSize, PollInterval: cfg.Relay.PollInterval, Retention: cfg.Relay.Retention,
+		MaxBackoff: cfg.Broker.ReconnectMaxBackoff}
 	for _, s := range selected {
 		s.routes(mux)
 		relays[s.name] = messaging.NewRelay(s.name, db.Pool, conn, topology, relayCfg, reg, logger)
@@ -122,7 +123,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 		}
 		router, err := messaging.NewRouter(messaging.RouterDeps{
 			Service: s.name, Handlers: s.handlers, Conn: conn, DB: db,
-			IsPermanent: isDomainRuleError, Retry: cfg.Retry, Timeout: cfg.HandlerTimeout,
+			IsPermanent: isDomainRuleError, MustWait: isMissingDataError, Retry: cfg.Retry, Timeout: cfg.HandlerTimeout,
 			Prefetch: cfg.Broker.Prefetch, Consumers: cfg.Broker.Consumers, Registry: reg, Logger: logger,
 		})
 		if err != nil {

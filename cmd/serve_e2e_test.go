@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mallbots/mallbots/internal/testkit"
+	"github.com/mallbots/mallbots/messaging"
 )
 
 func TestServeEndToEndStoresCustomersBasketsCaches(t *testing.T) {
@@ -111,11 +112,17 @@ func TestTopologyMatchesTheBrokerAfterServe(t *testing.T) {
 	s := startSystem(t, "stores")
 	var out, errb bytes.Buffer
 	t.Setenv("MALLBOTS_AMQP_URL", s.amqpURL)
+	var waits []string
+	for _, w := range s.cfg.Retry.Waits {
+		waits = append(waits, w.String())
+	}
+	t.Setenv("MALLBOTS_RETRY_WAITS", strings.Join(waits, ","))
 	err := Execute([]string{"topology", "--check"}, &out, &errb)
 	if err != nil {
 		t.Fatalf("topology --check: %v\n%s%s", err, out.String(), errb.String())
 	}
-	for _, name := range []string{"stores.ProductAdded", "baskets.OnProductAdded", "baskets.poison", "stores.poison"} {
+	wait := messaging.WaitName("baskets", s.cfg.Retry.Waits[0])
+	for _, name := range []string{"stores.ProductAdded", "baskets.OnProductAdded", "baskets.poison", "stores.poison", wait} {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("topology output lacks %s:\n%s", name, out.String())
 		}
@@ -133,6 +140,20 @@ func TestTopologyMatchesTheBrokerAfterServe(t *testing.T) {
 	for _, want := range []string{`"x-queue-type":"quorum"`, `"x-dead-letter-exchange":"baskets.poison"`, `"x-delivery-limit":20`} {
 		if !bytes.Contains(queue, []byte(want)) {
 			t.Errorf("queue baskets.OnProductAdded lacks %s: %s", want, queue)
+		}
+	}
+	if strings.Contains(out.String(), "stores.wait.") {
+		t.Errorf("stores consumes nothing, yet has wait queues:\n%s", out.String())
+	}
+	body = testkit.Management(t, http.MethodGet, fmt.Sprintf("/api/bindings/%s/e/%s/q/%s", vhost, wait, wait))
+	if !bytes.Contains(body, []byte(`"destination":"`+wait+`"`)) {
+		t.Errorf("binding %s → %s missing: %s", wait, wait, body)
+	}
+	queue = testkit.Management(t, http.MethodGet, fmt.Sprintf("/api/queues/%s/%s", vhost, wait))
+	for _, want := range []string{`"x-queue-type":"quorum"`, `"x-dead-letter-exchange":""`, `"x-message-ttl":100`,
+		`"x-dead-letter-strategy":"at-least-once"`, `"x-overflow":"reject-publish"`} {
+		if !bytes.Contains(queue, []byte(want)) {
+			t.Errorf("queue %s lacks %s: %s", wait, want, queue)
 		}
 	}
 }

@@ -271,19 +271,34 @@ func wireServices(names []string, w wiring) ([]service, error) {
 	return out, nil
 }
 
-// topologyOf plans the broker topology of services.
-func topologyOf(services []service, deliveryLimit int) messaging.Topology {
+// topologyOf plans the broker topology of services, with a wait queue per
+// delay of waits for each service that consumes.
+func topologyOf(services []service, deliveryLimit int, waits []time.Duration) messaging.Topology {
 	specs := make([]messaging.Service, len(services))
 	for i, s := range services {
 		specs[i] = s.spec()
 	}
-	return messaging.Plan(specs, deliveryLimit)
+	return messaging.Plan(specs, deliveryLimit, waits)
 }
+
+// The consumer router sorts handler errors into three classes: permanent
+// (poisoned at once), must-wait (retried later through the broker's wait
+// queues, holding no consumer) and, for everything else, transient (brief
+// blips such as a deadlock or a lost connection, retried in process).
 
 // isDomainRuleError classifies handler errors for the consumer router: a
 // violated domain rule (invalid input, conflicting state) cannot be fixed by
-// retrying. ErrNotFound is left transient: it usually means an event arrived
-// before the one it depends on, which retries wait for.
+// retrying.
 func isDomainRuleError(err error) bool {
 	return errors.Is(err, domain.ErrInvalid) || errors.Is(err, domain.ErrConflict)
+}
+
+// isMissingDataError recognises a message that must wait: ErrNotFound
+// means the data it refers to has not arrived yet (an event that overtook
+// the one creating its row), which no in-process retry should hold a
+// consumer waiting for. A handler for which the data can never arrive says
+// so with another kind (the saga's reply to an unknown saga is ErrInvalid);
+// the router checks for permanent errors first.
+func isMissingDataError(err error) bool {
+	return errors.Is(err, domain.ErrNotFound)
 }

@@ -92,6 +92,8 @@ func startProcessLogging(t *testing.T, logger *slog.Logger, db *postgres.DB, dsn
 	cfg := config.Default()
 	cfg.DatabaseURL, cfg.AMQPURL, cfg.HTTPAddr, cfg.Services = dsn, vhost, "127.0.0.1:0", services
 	cfg.Retry.InitialInterval, cfg.Retry.MaxInterval, cfg.Retry.MaxElapsedTime = 20*time.Millisecond, 200*time.Millisecond, 5*time.Second
+	// Two waits: every wait queue is a quorum queue on the shared broker.
+	cfg.Retry.Waits = []time.Duration{100 * time.Millisecond, time.Second}
 	cfg.ShutdownTimeout = 10 * time.Second
 	if tune != nil {
 		tune(&cfg)
@@ -249,15 +251,24 @@ func (s *system) publish(ev events.Event, id string) string {
 // a message of that conversation would send it.
 func (s *system) publishCorrelated(ev events.Event, id, correlationID string) string {
 	s.t.Helper()
+	body, err := json.Marshal(ev)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return s.send(ev.EventName(), "", ev.EventName(), id, correlationID, body)
+}
+
+// send publishes body to exchange with routing key key, with the headers
+// a relay gives an event named name: message_id (id, or a fresh UUIDv7),
+// name and correlation_id (correlationID, or the message's ID). It waits
+// for the broker's confirm and returns the message ID.
+func (s *system) send(exchange, key, name, id, correlationID string, body []byte) string {
+	s.t.Helper()
 	if id == "" {
 		id = uuid.Must(uuid.NewV7()).String()
 	}
 	if correlationID == "" {
 		correlationID = id
-	}
-	body, err := json.Marshal(ev)
-	if err != nil {
-		s.t.Fatal(err)
 	}
 	conn, err := amqp.Dial(s.amqpURL)
 	if err != nil {
@@ -271,18 +282,18 @@ func (s *system) publishCorrelated(ev events.Event, id, correlationID string) st
 	if err := ch.Confirm(false); err != nil {
 		s.t.Fatal(err)
 	}
-	conf, err := ch.PublishWithDeferredConfirmWithContext(context.Background(), ev.EventName(), "", true, false, amqp.Publishing{
+	conf, err := ch.PublishWithDeferredConfirmWithContext(context.Background(), exchange, key, true, false, amqp.Publishing{
 		MessageId:    id,
 		ContentType:  "application/json",
 		DeliveryMode: amqp.Persistent,
-		Headers:      amqp.Table{"message_id": id, "name": ev.EventName(), "correlation_id": correlationID, "producer": "test"},
+		Headers:      amqp.Table{"message_id": id, "name": name, "correlation_id": correlationID, "producer": "test"},
 		Body:         body,
 	})
 	if err != nil {
-		s.t.Fatalf("publish %s: %v", ev.EventName(), err)
+		s.t.Fatalf("publish %s to %q/%q: %v", name, exchange, key, err)
 	}
 	if ok, err := conf.WaitContext(context.Background()); !ok || err != nil {
-		s.t.Fatalf("publish %s not confirmed: %v", ev.EventName(), err)
+		s.t.Fatalf("publish %s not confirmed: %v", name, err)
 	}
 	return id
 }

@@ -17,9 +17,12 @@ func newTopology() *cobra.Command {
 		Long: `topology prints what the selected services declare on RabbitMQ: a fanout exchange
 per event (named like the event, e.g. stores.StoreCreated), a quorum queue per
 consuming handler (named like the handler, e.g. baskets.OnStoreCreated) bound
-to it, and a poison exchange and queue per service (<service>.poison). Every
-serve process declares the topology of all services at startup, so events are
-queued for a service even while no process runs it.
+to it, a poison exchange and queue per service (<service>.poison), and per
+consuming service an exchange and a queue for each of --retry-waits, in which a
+message whose data has not arrived yet waits before its handler gets it again
+(<service>.wait.200ms, <service>.wait.1s, …). Every serve process declares the
+topology of all services at startup, so events are queued for a service even
+while no process runs it.
 
 With --check it also connects to the broker and verifies that each exchange and
 queue exists (passive declares), exiting 1 when one is missing.`,
@@ -27,7 +30,7 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 		Args:    cobra.NoArgs,
 	}
 	c.Flags().BoolVar(&check, "check", false, "verify against the broker that every exchange and queue exists")
-	s := bindSettings(c, "service", "delivery-limit", "amqp-url", "log-format", "log-level")
+	s := bindSettings(c, "service", "delivery-limit", "retry-waits", "amqp-url", "reconnect-max-backoff", "log-format", "log-level")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := s.resolve()
 		if err != nil {
@@ -37,7 +40,7 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 		if err != nil {
 			return err
 		}
-		t := topologyOf(services, cfg.Broker.DeliveryLimit)
+		t := topologyOf(services, cfg.Broker.DeliveryLimit, cfg.Retry.Waits)
 		if err := t.Write(cmd.OutOrStdout()); err != nil {
 			return err
 		}
@@ -46,7 +49,7 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), cfgTimeout(cfg.Broker.ConnectTimeout))
 		defer cancel()
-		conn, err := messaging.Dial(ctx, cfg.AMQPURL, newLogger(cfg, cmd.ErrOrStderr()))
+		conn, err := messaging.Dial(ctx, cfg.AMQPURL, cfg.Broker.ReconnectMaxBackoff, newLogger(cfg, cmd.ErrOrStderr()))
 		if err != nil {
 			return err
 		}

@@ -41,7 +41,8 @@ type Config struct {
 	// are kept to answer retries of the same POST.
 	IdempotencyRetention time.Duration
 
-	// Retry configures the consumer Retry middleware (exponential backoff with jitter).
+	// Retry configures how a failed message is retried: in process, and
+	// through the broker's wait queues when its data has not arrived yet.
 	Retry RetryConfig
 	// HandlerTimeout bounds one attempt of one message handler.
 	HandlerTimeout time.Duration
@@ -76,7 +77,9 @@ type HTTPConfig struct {
 // a larger MaxBodyBytes would promise what the decoder refuses.
 const maxBodyCeiling = 1 << 20
 
-// RetryConfig sets every field of Watermill's Retry middleware explicitly.
+// RetryConfig sets every field of Watermill's Retry middleware explicitly
+// (in-process retries, for brief blips) and the waits of a message that must
+// wait for data that has not arrived yet.
 type RetryConfig struct {
 	// MaxRetries is the number of retries after the first attempt.
 	MaxRetries int
@@ -86,10 +89,17 @@ type RetryConfig struct {
 	MaxInterval time.Duration
 	// Multiplier grows the wait after every retry.
 	Multiplier float64
-	// MaxElapsedTime caps the total time spent retrying one message.
+	// MaxElapsedTime caps the total time spent retrying one message, in
+	// process and, for a message that must wait, across its waits.
 	MaxElapsedTime time.Duration
 	// RandomizationFactor is the jitter: each wait is randomised by ±factor.
 	RandomizationFactor float64
+	// Waits are the delays, in order (the last one repeats), after which a
+	// message whose data has not arrived yet is handled again. It waits in a
+	// broker queue per delay, holding no consumer, until a wait would end
+	// past MaxElapsedTime; then it is poisoned. Each delay names a queue
+	// ("baskets.wait.5s"), so they are whole milliseconds.
+	Waits []time.Duration
 }
 
 // RelayConfig tunes the outbox relay.
@@ -118,6 +128,10 @@ type BrokerConfig struct {
 	// ConnectTimeout bounds the wait for the first connection at startup
 	// (retried with backoff meanwhile); 0 waits forever.
 	ConnectTimeout time.Duration
+	// ReconnectMaxBackoff is the longest wait between two attempts to
+	// connect, at startup and after the connection was lost, so a process
+	// is back at most this long after the broker is.
+	ReconnectMaxBackoff time.Duration
 }
 
 // Default returns the settings used when neither flags nor environment say
@@ -143,6 +157,7 @@ func Default() Config {
 			Multiplier:          2,
 			MaxElapsedTime:      time.Minute,
 			RandomizationFactor: 0.5,
+			Waits:               []time.Duration{200 * time.Millisecond, time.Second, 5 * time.Second, 15 * time.Second},
 		},
 		HandlerTimeout: 30 * time.Second,
 		Relay: RelayConfig{
@@ -151,10 +166,11 @@ func Default() Config {
 			Retention:    7 * 24 * time.Hour,
 		},
 		Broker: BrokerConfig{
-			DeliveryLimit:  20,
-			Prefetch:       1,
-			Consumers:      4,
-			ConnectTimeout: 0,
+			DeliveryLimit:       20,
+			Prefetch:            1,
+			Consumers:           4,
+			ConnectTimeout:      0,
+			ReconnectMaxBackoff: 2 * time.Second,
 		},
 		ShutdownTimeout:      30 * time.Second,
 		IdempotencyRetention: 24 * time.Hour,
@@ -201,6 +217,7 @@ func (c *Config) Fields() []Field {
 		{"retry-multiplier", "MALLBOTS_RETRY_MULTIPLIER", "growth of the wait after each retry", (*floatValue)(&c.Retry.Multiplier)},
 		{"retry-max-elapsed", "MALLBOTS_RETRY_MAX_ELAPSED", "longest total time retrying one message", (*durationValue)(&c.Retry.MaxElapsedTime)},
 		{"retry-jitter", "MALLBOTS_RETRY_JITTER", "randomization factor of each wait (0 to 1)", (*floatValue)(&c.Retry.RandomizationFactor)},
+		{"retry-waits", "MALLBOTS_RETRY_WAITS", "waits of a message whose data has not arrived yet, in broker queues (the last repeats; within retry-max-elapsed)", (*durationsValue)(&c.Retry.Waits)},
 		{"handler-timeout", "MALLBOTS_HANDLER_TIMEOUT", "time limit of one handler attempt", (*durationValue)(&c.HandlerTimeout)},
 		{"relay-batch-size", "MALLBOTS_RELAY_BATCH_SIZE", "outbox rows relayed per transaction", (*intValue)(&c.Relay.BatchSize)},
 		{"relay-poll-interval", "MALLBOTS_RELAY_POLL_INTERVAL", "fallback outbox poll when no notification arrives", (*durationValue)(&c.Relay.PollInterval)},
@@ -209,6 +226,7 @@ func (c *Config) Fields() []Field {
 		{"consumers", "MALLBOTS_CONSUMERS", "messages of one handler's queue handled at once per process", (*intValue)(&c.Broker.Consumers)},
 		{"prefetch", "MALLBOTS_PREFETCH", "unacknowledged messages per handler consumer", (*intValue)(&c.Broker.Prefetch)},
 		{"connect-timeout", "MALLBOTS_CONNECT_TIMEOUT", "give up waiting for the broker and database at startup after this (0: wait forever)", (*durationValue)(&c.Broker.ConnectTimeout)},
+		{"reconnect-max-backoff", "MALLBOTS_RECONNECT_MAX_BACKOFF", "longest wait between attempts to (re)connect to RabbitMQ", (*durationValue)(&c.Broker.ReconnectMaxBackoff)},
 		{"shutdown-timeout", "MALLBOTS_SHUTDOWN_TIMEOUT", "longest graceful drain on SIGINT/SIGTERM", (*durationValue)(&c.ShutdownTimeout)},
 	}
 }
@@ -285,6 +303,9 @@ func (c Config) Validate() error {
 	if r.RandomizationFactor < 0 || r.RandomizationFactor > 1 {
 		add("retry jitter %g must be between 0 and 1", r.RandomizationFactor)
 	}
+	if problem := checkWaits(r.Waits); problem != "" {
+		add("retry waits %s (MALLBOTS_RETRY_WAITS) %s", (*durationsValue)(&r.Waits).String(), problem)
+	}
 	if c.IdempotencyRetention < time.Minute {
 		add("idempotency retention %s must be at least 1m", c.IdempotencyRetention)
 	}
@@ -312,10 +333,31 @@ func (c Config) Validate() error {
 	if c.Broker.ConnectTimeout < 0 {
 		add("connect timeout %s must not be negative", c.Broker.ConnectTimeout)
 	}
+	if b := c.Broker.ReconnectMaxBackoff; b < 10*time.Millisecond || b > 5*time.Minute {
+		add("reconnect max backoff %s (MALLBOTS_RECONNECT_MAX_BACKOFF) must be between 10ms and 5m", b)
+	}
 	if c.ShutdownTimeout <= 0 {
 		add("shutdown timeout %s must be positive", c.ShutdownTimeout)
 	}
 	return joinProblems(p)
+}
+
+// checkWaits says what is wrong with a list of waits, or "".
+func checkWaits(waits []time.Duration) string {
+	if len(waits) == 0 || len(waits) > 8 {
+		return "must list 1 to 8 durations"
+	}
+	for i, w := range waits {
+		switch {
+		case w < 10*time.Millisecond || w > time.Hour:
+			return "must each be between 10ms and 1h"
+		case w%time.Millisecond != 0:
+			return "must each be whole milliseconds (they name queues)"
+		case i > 0 && w <= waits[i-1]:
+			return "must grow from one to the next"
+		}
+	}
+	return ""
 }
 
 // checkDatabaseURL says what is wrong with a PostgreSQL DSN, "" when
@@ -394,6 +436,32 @@ func (v *durationValue) Set(s string) error {
 	return nil
 }
 func (v *durationValue) Type() string { return "duration" }
+
+type durationsValue []time.Duration
+
+func (v *durationsValue) String() string {
+	parts := make([]string, len(*v))
+	for i, d := range *v {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ",")
+}
+func (v *durationsValue) Set(s string) error {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		d, err := time.ParseDuration(part)
+		if err != nil {
+			return fmt.Errorf("not a comma-separated list of durations like 200ms,1s,5s")
+		}
+		out = append(out, d)
+	}
+	*v = out
+	return nil
+}
+func (v *durationsValue) Type() string { return "durations" }
 
 type listValue []string
 

@@ -1,9 +1,11 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mallbots/mallbots/config"
 )
@@ -99,5 +101,41 @@ func TestValidateAcceptsBothDSNForms(t *testing.T) {
 		case err != nil && strings.Contains(err.Error(), "hunter2"):
 			t.Errorf("%q: error leaks the password: %v", tc.dsn, err)
 		}
+	}
+}
+
+func TestRetryWaitsAndReconnectBackoff(t *testing.T) {
+	c := config.Default()
+	env := map[string]string{"MALLBOTS_RETRY_WAITS": " 100ms, 2s ,1m", "MALLBOTS_RECONNECT_MAX_BACKOFF": "500ms"}
+	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(c.Retry.Waits); got != "[100ms 2s 1m0s]" || c.Broker.ReconnectMaxBackoff != 500*time.Millisecond {
+		t.Fatalf("waits %s, reconnect backoff %s; want [100ms 2s 1m0s] and 500ms", got, c.Broker.ReconnectMaxBackoff)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid waits refused: %v", err)
+	}
+	for _, tc := range []struct {
+		waits []time.Duration
+		want  string
+	}{
+		{nil, "must list 1 to 8 durations"},
+		{[]time.Duration{time.Second, time.Second}, "must grow"},
+		{[]time.Duration{20*time.Millisecond + 500*time.Microsecond}, "whole milliseconds"},
+		{[]time.Duration{time.Millisecond}, "between 10ms and 1h"},
+	} {
+		c := config.Default()
+		c.Retry.Waits = tc.waits
+		c.Broker.ReconnectMaxBackoff = 0
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "MALLBOTS_RETRY_WAITS") || !strings.Contains(err.Error(), tc.want) ||
+			!strings.Contains(err.Error(), "MALLBOTS_RECONNECT_MAX_BACKOFF") {
+			t.Errorf("waits %v and no reconnect backoff: %v; want both reported, the waits with %q", tc.waits, err, tc.want)
+		}
+	}
+	if err := c.ApplyEnv(func(k string) (string, bool) { return "1s,soon", k == "MALLBOTS_RETRY_WAITS" }, nil); err == nil ||
+		!strings.Contains(err.Error(), "MALLBOTS_RETRY_WAITS") {
+		t.Errorf("malformed waits accepted: %v", err)
 	}
 }

@@ -21,28 +21,28 @@ const (
 // AuthorizeCustomer asks customers whether CustomerID may place an order:
 // known and enabled.
 type AuthorizeCustomer struct {
-	OrderID    string `json:"orderId"`
-	CustomerID string `json:"customerId"`
+	OrderID    string `json:"orderId" check:"id"`
+	CustomerID string `json:"customerId" check:"id"`
 }
 
 // CreateShoppingList asks depot to plan a pending shopping list for the
 // order's items, one stop per store. The success reply carries ShoppingID.
 type CreateShoppingList struct {
-	OrderID string `json:"orderId"`
-	Items   []Item `json:"items"`
+	OrderID string `json:"orderId" check:"id"`
+	Items   []Item `json:"items" check:"nonempty"`
 }
 
 // InitiateShopping asks depot to make the pending list available to bots.
 type InitiateShopping struct {
-	OrderID    string `json:"orderId"`
-	ShoppingID string `json:"shoppingId"`
+	OrderID    string `json:"orderId" check:"id"`
+	ShoppingID string `json:"shoppingId" check:"id"`
 }
 
 // CancelShoppingList asks depot to cancel the list (compensation). Canceling
 // a canceled list succeeds.
 type CancelShoppingList struct {
-	OrderID    string `json:"orderId"`
-	ShoppingID string `json:"shoppingId"`
+	OrderID    string `json:"orderId" check:"id"`
+	ShoppingID string `json:"shoppingId" check:"id,optional"`
 	Reason     string `json:"reason"`
 }
 
@@ -51,30 +51,30 @@ type CancelShoppingList struct {
 // already used or voided, or Amount (the order total, cents) differs from
 // the authorized amount.
 type ConfirmPayment struct {
-	OrderID    string `json:"orderId"`
-	PaymentID  string `json:"paymentId"`
-	CustomerID string `json:"customerId"`
-	Amount     int64  `json:"amount"`
+	OrderID    string `json:"orderId" check:"id"`
+	PaymentID  string `json:"paymentId" check:"id"`
+	CustomerID string `json:"customerId" check:"id"`
+	Amount     int64  `json:"amount" check:"min=0"`
 }
 
 // VoidPayment asks payments to release the order's confirmed payment
 // (compensation). Voiding a voided payment succeeds.
 type VoidPayment struct {
-	OrderID   string `json:"orderId"`
-	PaymentID string `json:"paymentId"`
+	OrderID   string `json:"orderId" check:"id"`
+	PaymentID string `json:"paymentId" check:"id"`
 	Reason    string `json:"reason"`
 }
 
 // ApproveOrder asks orders to approve the pending order.
 type ApproveOrder struct {
-	OrderID    string `json:"orderId"`
-	ShoppingID string `json:"shoppingId"`
+	OrderID    string `json:"orderId" check:"id"`
+	ShoppingID string `json:"shoppingId" check:"id"`
 }
 
 // RejectOrder asks orders to reject the pending order (compensation's last
 // step), publishing OrderRejected with Reason.
 type RejectOrder struct {
-	OrderID string `json:"orderId"`
+	OrderID string `json:"orderId" check:"id"`
 	Reason  string `json:"reason"`
 }
 
@@ -86,3 +86,13 @@ func (ConfirmPayment) EventName() string     { return ConfirmPaymentName }
 func (VoidPayment) EventName() string        { return VoidPaymentName }
 func (ApproveOrder) EventName() string       { return ApproveOrderName }
 func (RejectOrder) EventName() string        { return RejectOrderName }
+
+// Validate checks each payload against its fields' check tags (see Payload).
+func (e AuthorizeCustomer) Validate() error  { return validate(e) }
+func (e CreateShoppingList) Validate() error { return validate(e) }
+func (e InitiateShopping) Validate() error   { return validate(e) }
+func (e CancelShoppingList) Validate() error { return validate(e) }
+func (e ConfirmPayment) Validate() error     { return validate(e) }
+func (e VoidPayment) Validate() error        { return validate(e) }
+func (e ApproveOrder) Validate() error       { return validate(e) }
+func (e RejectOrder) Validate() error        { return validate(e) }

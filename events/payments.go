@@ -13,46 +13,46 @@ const (
 // PaymentAuthorized: the customer authorized a payment of up to Amount cents,
 // to be named at checkout.
 type PaymentAuthorized struct {
-	PaymentID  string `json:"paymentId"`
-	CustomerID string `json:"customerId"`
-	Amount     int64  `json:"amount"`
+	PaymentID  string `json:"paymentId" check:"id"`
+	CustomerID string `json:"customerId" check:"id"`
+	Amount     int64  `json:"amount" check:"min=1"`
 }
 
 // PaymentConfirmed: the authorization was used for order OrderID, whose
 // total matched Amount.
 type PaymentConfirmed struct {
-	PaymentID string `json:"paymentId"`
-	OrderID   string `json:"orderId"`
-	Amount    int64  `json:"amount"`
+	PaymentID string `json:"paymentId" check:"id"`
+	OrderID   string `json:"orderId" check:"id"`
+	Amount    int64  `json:"amount" check:"min=1"`
 }
 
 // PaymentVoided: the authorization was released (saga compensation or order
 // canceled); Reason says why.
 type PaymentVoided struct {
-	PaymentID string `json:"paymentId"`
-	OrderID   string `json:"orderId"`
+	PaymentID string `json:"paymentId" check:"id"`
+	OrderID   string `json:"orderId" check:"id"`
 	Reason    string `json:"reason"`
 }
 
 // InvoiceCreated: the order is ready and its invoice awaits payment.
 type InvoiceCreated struct {
-	InvoiceID string `json:"invoiceId"`
-	OrderID   string `json:"orderId"`
-	PaymentID string `json:"paymentId"`
-	Amount    int64  `json:"amount"`
+	InvoiceID string `json:"invoiceId" check:"id"`
+	OrderID   string `json:"orderId" check:"id"`
+	PaymentID string `json:"paymentId" check:"id"`
+	Amount    int64  `json:"amount" check:"min=1"`
 }
 
 // InvoicePaid: the customer paid the invoice at the depot.
 type InvoicePaid struct {
-	InvoiceID string `json:"invoiceId"`
-	OrderID   string `json:"orderId"`
-	Amount    int64  `json:"amount"`
+	InvoiceID string `json:"invoiceId" check:"id"`
+	OrderID   string `json:"orderId" check:"id"`
+	Amount    int64  `json:"amount" check:"min=1"`
 }
 
 // InvoiceCanceled: the order was canceled, so the invoice will not be paid.
 type InvoiceCanceled struct {
-	InvoiceID string `json:"invoiceId"`
-	OrderID   string `json:"orderId"`
+	InvoiceID string `json:"invoiceId" check:"id"`
+	OrderID   string `json:"orderId" check:"id"`
 }
 
 func (PaymentAuthorized) EventName() string { return PaymentAuthorizedName }
@@ -61,3 +61,11 @@ func (PaymentVoided) EventName() string     { return PaymentVoidedName }
 func (InvoiceCreated) EventName() string    { return InvoiceCreatedName }
 func (InvoicePaid) EventName() string       { return InvoicePaidName }
 func (InvoiceCanceled) EventName() string   { return InvoiceCanceledName }
+
+// Validate checks each payload against its fields' check tags (see Payload).
+func (e PaymentAuthorized) Validate() error { return validate(e) }
+func (e PaymentConfirmed) Validate() error  { return validate(e) }
+func (e PaymentVoided) Validate() error     { return validate(e) }
+func (e InvoiceCreated) Validate() error    { return validate(e) }
+func (e InvoicePaid) Validate() error       { return validate(e) }
+func (e InvoiceCanceled) Validate() error   { return validate(e) }

@@ -19,13 +19,15 @@ import (
 // Dial opens the RabbitMQ connection one process shares between its relays,
 // routers and publishers. While the broker is unreachable it retries with
 // backoff and logs one clear line per attempt; it gives up when ctx ends.
-// After the first connection, watermill-amqp reconnects by itself. Errors and
-// log lines never contain the password.
-func Dial(ctx context.Context, amqpURL string, logger *slog.Logger) (*wamqp.ConnectionWrapper, error) {
+// After the first connection, watermill-amqp reconnects by itself. Both wait
+// at most maxBackoff between attempts. Errors and log lines never contain the
+// password.
+func Dial(ctx context.Context, amqpURL string, maxBackoff time.Duration, logger *slog.Logger) (*wamqp.ConnectionWrapper, error) {
 	where := dsn.Redact(amqpURL)
-	wait := 200 * time.Millisecond
+	wait := min(200*time.Millisecond, maxBackoff)
 	for attempt := 1; ; attempt++ {
-		conn, err := wamqp.NewConnection(wamqp.ConnectionConfig{AmqpURI: amqpURL}, watermillLogger(logger))
+		conn, err := wamqp.NewConnection(wamqp.ConnectionConfig{AmqpURI: amqpURL, Reconnect: reconnectBackoff(maxBackoff)},
+			watermillLogger(logger))
 		if err == nil {
 			if attempt > 1 {
 				logger.Info("connected to RabbitMQ", "at", where, "attempts", attempt)
@@ -41,7 +43,26 @@ func Dial(ctx context.Context, amqpURL string, logger *slog.Logger) (*wamqp.Conn
 		case <-ctx.Done():
 		case <-time.After(wait):
 		}
-		wait = min(wait*2, 5*time.Second)
+		wait = min(wait*2, maxBackoff)
+	}
+}
+
+// reconnectJitter randomises each reconnect wait by ±25%, so processes that
+// lost the broker together do not all knock at once when it is back.
+const reconnectJitter = 0.25
+
+// reconnectBackoff is watermill-amqp's reconnect policy with its waits
+// bounded by maxBackoff, jitter included. The library's default grows the
+// wait by half after each failed attempt up to a minute, so after an outage
+// of a minute or more a process reconnected up to a minute after the broker
+// was back, all that time unready and consuming nothing.
+func reconnectBackoff(maxBackoff time.Duration) *wamqp.ReconnectConfig {
+	ceiling := time.Duration(float64(maxBackoff) / (1 + reconnectJitter))
+	return &wamqp.ReconnectConfig{
+		BackoffInitialInterval:     min(200*time.Millisecond, ceiling),
+		BackoffRandomizationFactor: reconnectJitter,
+		BackoffMultiplier:          2,
+		BackoffMaxInterval:         ceiling,
 	}
 }
 

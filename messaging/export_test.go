@@ -20,3 +20,6 @@ func (r *Relay) Prune(ctx context.Context) error { return r.prune(ctx) }
 
 // Validate is the consumer's check of what the transport cannot guarantee.
 func Validate(h Handler, msg *message.Message) error { return validate(h, msg) }
+
+// ReconnectBackoff is the reconnect policy Dial hands watermill-amqp.
+var ReconnectBackoff = reconnectBackoff

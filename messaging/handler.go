@@ -24,11 +24,12 @@ type Handler struct {
 	Handle func(ctx context.Context, payload []byte) error
 }
 
-// On makes the Handler that decodes an E and calls fn with it. The handler
-// name is the service followed by ".On" and the event's short name
-// ("baskets.OnStoreCreated"). A payload that does not decode as E is a
-// permanent error: retrying cannot fix it.
-func On[E events.Event](service string, fn func(context.Context, E) error) Handler {
+// On makes the Handler that decodes an E, validates it and calls fn with
+// it. The handler name is the service followed by ".On" and the event's
+// short name ("baskets.OnStoreCreated"). A payload that does not decode as E,
+// or that E's Validate refuses (a required ID missing, say), is a permanent
+// error: retrying cannot fix it, so fn never sees it.
+func On[E events.Payload](service string, fn func(context.Context, E) error) Handler {
 	var zero E
 	topic := zero.EventName()
 	short := topic[strings.LastIndex(topic, ".")+1:]
@@ -40,6 +41,9 @@ func On[E events.Event](service string, fn func(context.Context, E) error) Handl
 			var e E
 			if err := json.Unmarshal(payload, &e); err != nil {
 				return Permanent(fmt.Errorf("decode %s payload as %s: %w", topic, reflect.TypeOf(e).Name(), err))
+			}
+			if err := e.Validate(); err != nil {
+				return Permanent(err)
 			}
 			return fn(ctx, e)
 		},

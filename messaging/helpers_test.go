@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mallbots/mallbots/config"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
 	"github.com/mallbots/mallbots/messaging"
@@ -246,7 +247,8 @@ func decodeThing(t *testing.T, d amqp.Delivery) thing {
 	return e
 }
 
-// counter is a slog handler that counts records by message and forwards them.
+// counter is a slog handler that counts records by message, at any level,
+// and forwards those its handler is enabled for.
 type counter struct {
 	slog.Handler
 	counts *sync.Map // message → *atomic.Int64
@@ -261,9 +263,16 @@ func newCountingLogger(t *testing.T) (*slog.Logger, func(msg string) int64) {
 	return slog.New(c), get
 }
 
+// Enabled lets every record through to be counted, whatever level the test
+// log shows.
+func (c counter) Enabled(context.Context, slog.Level) bool { return true }
+
 func (c counter) Handle(ctx context.Context, r slog.Record) error {
 	v, _ := c.counts.LoadOrStore(r.Message, new(atomic.Int64))
 	v.(*atomic.Int64).Add(1)
+	if !c.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
 	return c.Handler.Handle(ctx, r)
 }
 
@@ -311,7 +320,7 @@ func connect(t *testing.T, amqpURL string) *wamqp.ConnectionWrapper {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := messaging.Dial(ctx, amqpURL, testkit.Logger(t))
+	conn, err := messaging.Dial(ctx, amqpURL, config.Default().Broker.ReconnectMaxBackoff, testkit.Logger(t))
 	if err != nil {
 		t.Fatalf("dial %s: %v", amqpURL, err)
 	}

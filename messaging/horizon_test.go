@@ -18,7 +18,7 @@ func TestRelayHorizonIgnoresOtherDatabases(t *testing.T) {
 	db, svc := newService(t)
 	topic := svc + ".ThingHappened"
 	relay := messaging.NewRelay(svc, db.Pool, testkit.Broker(t),
-		messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20),
+		messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20, nil),
 		relayConfig(100), nil, testkit.Logger(t))
 	ctx := context.Background()
 	ch := rabbit(t)

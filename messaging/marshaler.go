@@ -61,9 +61,13 @@ func (Marshaler) Marshal(msg *message.Message) (amqp.Publishing, error) {
 }
 
 // Unmarshal turns a delivery into a message whose metadata holds its string
-// headers. The broker's x-delivery-count becomes delivery_count; any other
-// non-string header (an x-death table from a dead-letter hop, a number from a
-// foreign producer) is left out and reported under the decode-error key.
+// headers. The broker's x-delivery-count becomes delivery_count. The x-death
+// record of a message back from a wait queue (see WaitName) is expected and
+// left out, with the broker's other dead-letter headers (x-first-death-*,
+// x-last-death-*): the message's own wait headers say what its waits were.
+// Any other non-string header (an x-death table of another dead-letter hop,
+// a number from a foreign producer) is left out and reported under the
+// decode-error key.
 func (Marshaler) Unmarshal(d amqp.Delivery) (*message.Message, error) {
 	var problems []string
 	id, _ := d.Headers[MessageIDKey].(string)
@@ -83,12 +87,18 @@ func (Marshaler) Unmarshal(d amqp.Delivery) (*message.Message, error) {
 		if k == MessageIDKey {
 			continue
 		}
+		if strings.HasPrefix(k, "x-first-death-") || strings.HasPrefix(k, "x-last-death-") {
+			continue
+		}
 		switch v := d.Headers[k].(type) {
 		case string:
 			msg.Metadata.Set(k, v)
 		default:
 			if k == "x-delivery-count" {
 				msg.Metadata.Set(DeliveryCountKey, fmt.Sprint(v))
+				continue
+			}
+			if k == "x-death" && onlyWaited(v) {
 				continue
 			}
 			problems = append(problems, fmt.Sprintf("header %s is %s, not a string", k, describe(v)))
@@ -98,6 +108,24 @@ func (Marshaler) Unmarshal(d amqp.Delivery) (*message.Message, error) {
 		msg.Metadata.Set(decodeErrorKey, strings.Join(problems, "; "))
 	}
 	return msg, nil
+}
+
+// onlyWaited reports whether an x-death header records nothing but expiries
+// in wait queues: the message waited, and came back as planned.
+func onlyWaited(xDeath any) bool {
+	deaths, ok := xDeath.([]any)
+	if !ok || len(deaths) == 0 {
+		return false
+	}
+	for _, raw := range deaths {
+		death, _ := raw.(amqp.Table)
+		reason, _ := death["reason"].(string)
+		queue, _ := death["queue"].(string)
+		if reason != "expired" || !isWaitQueue(queue) {
+			return false
+		}
+	}
+	return true
 }
 
 // describe names the AMQP type of a header value for error messages.

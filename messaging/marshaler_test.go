@@ -57,6 +57,39 @@ func TestMarshalerUnmarshal(t *testing.T) {
 			wantUUID: id, wantProblem: "header x-death is an array", wantInvalid: "undecodable message",
 		},
 		{
+			name: "the x-death record of a message back from its waits is left out",
+			delivery: amqp.Delivery{Headers: amqp.Table{
+				messaging.MessageIDKey: id, messaging.NameKey: "shop.A", messaging.WaitCountKey: "2",
+				"x-death": []any{
+					amqp.Table{"count": int64(1), "queue": "shop.wait.1s", "reason": "expired", "exchange": "shop.wait.1s"},
+					amqp.Table{"count": int64(1), "queue": "shop.wait.200ms", "reason": "expired", "exchange": "shop.wait.200ms"},
+				},
+				"x-first-death-queue": "shop.wait.200ms", "x-first-death-reason": "expired", "x-last-death-queue": "shop.wait.1s",
+			}},
+			wantUUID: id,
+			wantMeta: map[string]string{messaging.NameKey: "shop.A", messaging.WaitCountKey: "2",
+				"x-first-death-queue": "", "x-first-death-reason": "", "x-last-death-queue": ""},
+		},
+		{
+			name: "an x-death record of anything but waiting is a decode error",
+			delivery: amqp.Delivery{Headers: amqp.Table{
+				messaging.MessageIDKey: id, messaging.NameKey: "shop.A",
+				"x-death": []any{
+					amqp.Table{"count": int64(1), "queue": "shop.OnA", "reason": "delivery_limit"},
+					amqp.Table{"count": int64(1), "queue": "shop.wait.1s", "reason": "expired"},
+				},
+			}},
+			wantUUID: id, wantProblem: "header x-death is an array", wantInvalid: "undecodable message",
+		},
+		{
+			name: "an expiry in a queue not named like a wait queue is a decode error",
+			delivery: amqp.Delivery{Headers: amqp.Table{
+				messaging.MessageIDKey: id, messaging.NameKey: "shop.A",
+				"x-death": []any{amqp.Table{"count": int64(1), "queue": "shop.wait.soon", "reason": "expired"}},
+			}},
+			wantUUID: id, wantProblem: "header x-death is an array", wantInvalid: "undecodable message",
+		},
+		{
 			name: "number header is a decode error",
 			delivery: amqp.Delivery{Headers: amqp.Table{
 				messaging.MessageIDKey: id, messaging.NameKey: "shop.A", "retries": int32(2),

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"math/rand/v2"
-	"net"
 	"net/url"
 	"strconv"
 	"sync"
@@ -47,7 +45,7 @@ func TestOutboxCommitsOrVanishesWithTheTransaction(t *testing.T) {
 			ch := rabbit(t)
 			q := listen(t, ch, topic)
 			relay := messaging.NewRelay(svc, db.Pool, testkit.Broker(t),
-				messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20),
+				messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20, nil),
 				relayConfig(100), nil, testkit.Logger(t))
 			outbox := messaging.NewOutbox(svc)
 
@@ -172,7 +170,7 @@ func TestRelayDeliversWhatWasCommittedWhileTheBrokerWasDown(t *testing.T) {
 	ch := rabbit(t)
 	q := listen(t, ch, topic)
 	relay := messaging.NewRelay(svc, db.Pool, testkit.Broker(t),
-		messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20),
+		messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20, nil),
 		relayConfig(25), nil, testkit.Logger(t))
 	stop := runRelay(t, relay)
 	testkit.Eventually(t, 60*time.Second, "relay moved every committed row", func() bool { return relayedAll(t, db, svc) })
@@ -211,11 +209,11 @@ func TestRelayRidesOutABrokerOutage(t *testing.T) {
 	ch := rabbit(t)
 	q := listen(t, ch, topic)
 
-	p := newProxy(t, brokerAddr(t))
-	conn := connect(t, p.url(t))
+	p := testkit.NewProxy(t, brokerAddr(t))
+	conn := connect(t, p.URL(t, testkit.AMQPURL))
 	logger, logged := newCountingLogger(t)
 	relay := messaging.NewRelay(svc, db.Pool, conn,
-		messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20),
+		messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20, nil),
 		relayConfig(100), nil, logger)
 	stop := runRelay(t, relay)
 
@@ -225,7 +223,7 @@ func TestRelayRidesOutABrokerOutage(t *testing.T) {
 	testkit.Eventually(t, 60*time.Second, "relay moved the events committed before the outage", func() bool { return relayedAll(t, db, svc) })
 	assertSequence(t, drain(t, ch, q), 1, 5)
 
-	p.cut(t)
+	p.Cut()
 	for i := int64(6); i <= 25; i++ {
 		commit(t, db, svc, thing{topic: topic, Seq: i})
 	}
@@ -243,7 +241,7 @@ func TestRelayRidesOutABrokerOutage(t *testing.T) {
 		t.Fatal("relay recorded rows as relayed while the broker was unreachable")
 	}
 
-	p.restore(t)
+	p.Restore()
 	testkit.Eventually(t, 60*time.Second, "relay moved the events committed during the outage", func() bool { return relayedAll(t, db, svc) })
 	stop()
 	assertSequence(t, drain(t, ch, q), 6, 25)
@@ -257,137 +255,6 @@ func brokerAddr(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return u.Host
-}
-
-// proxy forwards TCP connections to target until cut, and can be restored on
-// the same address.
-type proxy struct {
-	target string
-	addr   string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]bool
-	wg    sync.WaitGroup
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	t.Helper()
-	p := &proxy{target: target, conns: map[net.Conn]bool{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("proxy listen: %v", err)
-	}
-	p.addr = ln.Addr().String()
-	p.serve(ln)
-	t.Cleanup(func() {
-		p.shut()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *proxy) url(t *testing.T) string {
-	t.Helper()
-	u, err := url.Parse(testkit.AMQPURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Host = p.addr
-	return u.String()
-}
-
-func (p *proxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				p.pipe(c)
-			}()
-		}
-	}()
-}
-
-func (p *proxy) pipe(client net.Conn) {
-	server, err := net.Dial("tcp", p.target)
-	if err != nil {
-		client.Close()
-		return
-	}
-	if !p.track(client, server) {
-		return
-	}
-	var wg sync.WaitGroup
-	wg.Add(2)
-	copyClose := func(dst, src net.Conn) {
-		defer wg.Done()
-		_, _ = io.Copy(dst, src)
-		dst.Close()
-		src.Close()
-	}
-	go copyClose(server, client)
-	go copyClose(client, server)
-	wg.Wait()
-	p.mu.Lock()
-	delete(p.conns, client)
-	delete(p.conns, server)
-	p.mu.Unlock()
-}
-
-// track registers a live connection pair, or closes it when the proxy is cut.
-func (p *proxy) track(cs ...net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln == nil {
-		for _, c := range cs {
-			c.Close()
-		}
-		return false
-	}
-	for _, c := range cs {
-		p.conns[c] = true
-	}
-	return true
-}
-
-// shut stops accepting and kills every live connection.
-func (p *proxy) shut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for c := range p.conns {
-		c.Close()
-	}
-}
-
-func (p *proxy) cut(t *testing.T) {
-	t.Helper()
-	p.shut()
-}
-
-// restore listens again on the proxy's original address.
-func (p *proxy) restore(t *testing.T) {
-	t.Helper()
-	var ln net.Listener
-	testkit.Eventually(t, 10*time.Second, "proxy listens again on "+p.addr, func() bool {
-		var err error
-		ln, err = net.Listen("tcp", p.addr)
-		return err == nil
-	})
-	p.serve(ln)
 }
 
 // TestTwoRelaysOfOneServiceDeliverEachEventOnceInOrder runs two relays of the
@@ -412,7 +279,7 @@ func TestTwoRelaysOfOneServiceDeliverEachEventOnceInOrder(t *testing.T) {
 	ch := rabbit(t)
 	q := listen(t, ch, topic)
 	conn := testkit.Broker(t)
-	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20)
+	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20, nil)
 	var stops []func()
 	for range 2 {
 		r := messaging.NewRelay(svc, db.Pool, conn, top, messaging.RelayConfig{

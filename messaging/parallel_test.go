@@ -43,7 +43,7 @@ func TestConsumersHandleOneQueueConcurrently(t *testing.T) {
 			return nil
 		},
 	}
-	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}, Handlers: []messaging.Handler{h}}}, 20)
+	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}, Handlers: []messaging.Handler{h}}}, 20, nil)
 	removeTopologyAtEnd(t, top)
 	deps := routerDeps(t, db, svc, h)
 	deps.Consumers, deps.Prefetch = consumers, 1

@@ -2,11 +2,9 @@ package messaging
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
-	wamqp "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 )
@@ -22,44 +20,21 @@ const (
 // with confirms, stamping poisoned_at and logging each one: Watermill's
 // PoisonQueue middleware records the reason, topic and handler but not when.
 type poisonPublisher struct {
-	pub    *wamqp.Publisher
+	pub    *brokerPublisher
 	logger *slog.Logger
-}
-
-func newPoisonPublisher(conn *wamqp.ConnectionWrapper, logger *slog.Logger) (*poisonPublisher, error) {
-	pub, err := wamqp.NewPublisherWithConnection(wamqp.Config{
-		Marshaler: Marshaler{},
-		Exchange: wamqp.ExchangeConfig{
-			GenerateName: func(topic string) string { return topic },
-			Type:         "fanout",
-			Durable:      true,
-		},
-		Publish: wamqp.PublishConfig{
-			GenerateRoutingKey: func(string) string { return "" },
-			ConfirmDelivery:    true,
-			Mandatory:          false,
-			ChannelPoolSize:    1,
-		},
-		TopologyBuilder: declaredTopology{},
-	}, watermillLogger(logger), conn)
-	if err != nil {
-		return nil, fmt.Errorf("poison publisher: %w", err)
-	}
-	return &poisonPublisher{pub: pub, logger: logger}, nil
 }
 
 // Publish sends msgs to topic (a poison exchange) and waits for the confirms.
 //
 // It publishes with the messages' contexts stripped of their cancellation:
 // Watermill's PoisonQueue middleware hands over the message as the inner
-// Timeout middleware left it, with a context already canceled, and
-// watermill-amqp publishes with msg.Context(), so every poison publish would
-// fail with "context canceled", the delivery would be nacked, requeued and
-// retried until the broker's delivery limit (Watermill issue #636).
+// Timeout middleware left it, with a context already canceled, and a publish
+// with it would fail with "context canceled", the delivery would be nacked,
+// requeued and retried until the broker's delivery limit (Watermill issue
+// #636).
 func (p *poisonPublisher) Publish(topic string, msgs ...*message.Message) error {
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	for _, m := range msgs {
-		m.SetContext(context.WithoutCancel(m.Context()))
 		m.Metadata.Set(PoisonedAtKey, now)
 		p.logger.Error("message poisoned",
 			"poison_queue", topic,
@@ -68,9 +43,19 @@ func (p *poisonPublisher) Publish(topic string, msgs ...*message.Message) error 
 			"message_id", m.UUID,
 			"correlation_id", m.Metadata.Get(CorrelationIDKey),
 			"reason", m.Metadata.Get(ReasonPoisonedKey))
+		pub, err := Marshaler{}.Marshal(m)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(m.Context()), brokerPublishTimeout)
+		err = p.pub.publish(ctx, topic, "", pub)
+		cancel()
+		if err != nil {
+			return err
+		}
 	}
-	return p.pub.Publish(topic, msgs...)
+	return nil
 }
 
-// Close closes the underlying publisher.
-func (p *poisonPublisher) Close() error { return p.pub.Close() }
+// Close does nothing: the publisher's channel closes with the connection.
+func (p *poisonPublisher) Close() error { return nil }

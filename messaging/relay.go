@@ -71,6 +71,10 @@ type RelayConfig struct {
 	PollInterval time.Duration
 	// Retention is how long relayed rows stay as the event log.
 	Retention time.Duration
+	// MaxBackoff is the longest wait before a failed batch is tried again
+	// (the broker's reconnect bound, so the relay resumes as soon as the
+	// connection does); 0 means 5 s.
+	MaxBackoff time.Duration
 }
 
 // NewRelay returns the relay of service; Run starts it.
@@ -85,6 +89,13 @@ func NewRelay(service string, pool *pgxpool.Pool, conn *wamqp.ConnectionWrapper,
 		metrics:  newRelayMetrics(reg),
 		wake:     make(chan struct{}, 1),
 	}
+}
+
+func (r *Relay) maxBackoff() time.Duration {
+	if r.cfg.MaxBackoff <= 0 {
+		return 5 * time.Second
+	}
+	return r.cfg.MaxBackoff
 }
 
 // Wake asks the relay to look for new rows now. It never blocks.
@@ -129,7 +140,7 @@ func (r *Relay) Run(ctx context.Context) error {
 				return nil
 			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, 5*time.Second)
+			backoff = min(backoff*2, r.maxBackoff())
 			r.Wake()
 			continue
 		}
@@ -380,18 +391,11 @@ func (r *Relay) channel() (*amqp.Channel, error) {
 	if r.ch != nil && !r.ch.IsClosed() {
 		return r.ch, nil
 	}
-	if !r.conn.IsConnected() {
-		return nil, errors.New("not connected to RabbitMQ")
-	}
-	ch, err := r.conn.Connection().Channel()
+	ch, returns, err := confirmChannel(r.conn, r.cfg.BatchSize+1)
 	if err != nil {
-		return nil, fmt.Errorf("open channel: %w", err)
+		return nil, err
 	}
-	if err := ch.Confirm(false); err != nil {
-		ch.Close()
-		return nil, fmt.Errorf("enable publisher confirms: %w", err)
-	}
-	r.returns = ch.NotifyReturn(make(chan amqp.Return, r.cfg.BatchSize+1))
+	r.returns = returns
 	r.ch, r.declared = ch, map[string]bool{}
 	return ch, nil
 }

@@ -19,7 +19,7 @@ func TestRelayPruneKeepsWhatWasNotRelayed(t *testing.T) {
 	topic := svc + ".ThingHappened"
 	removeAtEnd(t, []string{topic}, nil)
 	relay := messaging.NewRelay(svc, db.Pool, testkit.Broker(t),
-		messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20),
+		messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}}}, 20, nil),
 		messaging.RelayConfig{BatchSize: 3, PollInterval: time.Second, Retention: 7 * 24 * time.Hour}, nil, testkit.Logger(t))
 
 	ev := func(note string) thing { return thing{topic: topic, Note: note} }

@@ -91,7 +91,9 @@ func decodePoisoned(service string, d amqp.Delivery) PoisonMessage {
 		for _, raw := range deaths {
 			death, _ := raw.(amqp.Table)
 			queue, _ := death["queue"].(string)
-			if queue == "" || queue == PoisonName(service) {
+			// A wait queue hands its messages back to their handler: the
+			// handler's queue is the one that gave up on the message.
+			if queue == "" || queue == PoisonName(service) || isWaitQueue(queue) {
 				continue
 			}
 			m.DeadLettered = true
@@ -136,13 +138,16 @@ func parseStamp(s string) time.Time {
 }
 
 // droppedOnReplay reports the headers a replay leaves out: the record of
-// the failure (which the next failure writes afresh) and the broker's
-// bookkeeping. x-death in particular is a table: delivered again, it would
-// make the consumer poison the message at once as undecodable.
+// the failure (which the next failure writes afresh), of the message's waits
+// (a replayed message that must wait gets a whole retry budget again) and
+// the broker's bookkeeping. x-death in particular is a table: delivered
+// again, it would make the consumer poison the message at once as
+// undecodable.
 func droppedOnReplay(key string) bool {
 	switch key {
 	case ReasonPoisonedKey, TopicPoisonedKey, HandlerPoisonedKey, middleware.PoisonedSubscriberKey,
-		PoisonedAtKey, DeliveryCountKey, decodeErrorKey, "x-death", "x-delivery-count":
+		PoisonedAtKey, DeliveryCountKey, decodeErrorKey, "x-death", "x-delivery-count",
+		WaitCountKey, WaitingSinceKey, WaitReasonKey:
 		return true
 	}
 	return strings.HasPrefix(key, "x-first-death-") || strings.HasPrefix(key, "x-last-death-")
@@ -320,7 +325,7 @@ func (q *PoisonQueues) Redeliver(m PoisonMessage, now time.Time) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), replayTimeout)
 	defer cancel()
-	if err := publishConfirmed(ctx, q.publish, q.returns, m.Handler, Redelivery(m, now)); err != nil {
+	if err := publishConfirmed(ctx, q.publish, q.returns, "", m.Handler, Redelivery(m, now)); err != nil {
 		return err
 	}
 	return q.remove(m)
@@ -347,30 +352,5 @@ func (q *PoisonQueues) Close() {
 	}
 	if q.publish != nil {
 		_ = q.publish.Close()
-	}
-}
-
-// publishConfirmed publishes pub to queue through the default exchange,
-// mandatory, and waits for the confirm. A basic.return precedes its ack on
-// the wire and is dispatched first, so a return is buffered by the time the
-// confirm arrives.
-func publishConfirmed(ctx context.Context, ch *amqp.Channel, returns <-chan amqp.Return, queue string, pub amqp.Publishing) error {
-	dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, pub)
-	if err != nil {
-		return fmt.Errorf("publish to queue %s: %w", queue, err)
-	}
-	acked, err := dc.WaitContext(ctx)
-	if err != nil {
-		return fmt.Errorf("wait for the broker to confirm the publish to %s: %w", queue, err)
-	}
-	if !acked {
-		return fmt.Errorf("the broker refused the publish to queue %s", queue)
-	}
-	select {
-	case ret := <-returns:
-		return fmt.Errorf("queue %s does not exist on the broker (message %s returned: %s); start `mallbots serve` once to declare it",
-			queue, ret.MessageId, ret.ReplyText)
-	default:
-		return nil
 	}
 }

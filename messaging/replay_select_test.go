@@ -160,6 +160,20 @@ func TestDecodePoisoned(t *testing.T) {
 				PoisonedAt: dlxTime.UTC(), FirstFailedAt: dlxTime.UTC()},
 		},
 		{
+			name: "dead-lettered by the delivery limit after it waited",
+			delivery: amqp.Delivery{Headers: amqp.Table{
+				messaging.MessageIDKey: id, messaging.NameKey: "shop.A", messaging.WaitCountKey: "2",
+				"x-death": []any{
+					amqp.Table{"count": int64(1), "exchange": "", "queue": "shop.OnA", "reason": "delivery_limit", "time": dlxTime},
+					amqp.Table{"count": int64(2), "exchange": "shop.wait.1s", "queue": "shop.wait.1s", "reason": "expired", "time": dlxTime},
+				},
+				"x-first-death-queue": "shop.wait.1s",
+			}},
+			want: messaging.PoisonMessage{ID: id, Handler: "shop.OnA", Topic: "shop.A", DeadLettered: true,
+				Reason:     "dead-lettered by the broker from shop.OnA: delivery_limit (delivered too often without an ack: it may crash or hang its consumer)",
+				PoisonedAt: dlxTime.UTC(), FirstFailedAt: dlxTime.UTC()},
+		},
+		{
 			name: "headers of the wrong types never break decoding",
 			delivery: amqp.Delivery{MessageId: id, Timestamp: dlxTime, Headers: amqp.Table{
 				messaging.MessageIDKey: int64(7), messaging.ReasonPoisonedKey: amqp.Table{"a": "b"},
@@ -223,6 +237,8 @@ func TestRedelivery(t *testing.T) {
 			messaging.ReplayCountKey: "1", messaging.FirstPoisonedAtKey: "2025-03-09T10:00:00Z",
 			"x-death": []any{amqp.Table{"queue": "shop.OnA"}}, "x-first-death-queue": "shop.OnA", "x-last-death-reason": "rejected",
 			"x-delivery-count": int64(3),
+			// It waited before it was poisoned; replayed, it may wait afresh.
+			messaging.WaitCountKey: "6", messaging.WaitingSinceKey: "2025-03-10T10:59:00Z", messaging.WaitReasonKey: "not found: x",
 		},
 	}
 	m := messaging.DecodePoisoned("shop", d)

@@ -36,7 +36,7 @@ func replayService(t *testing.T, deliveryLimit int) (db *postgres.DB, svc string
 	db, svc = newService(t)
 	a = messaging.Handler{Service: svc, Name: svc + ".OnA", Topic: svc + ".A", Handle: nopHandle}
 	b = messaging.Handler{Service: svc, Name: svc + ".OnB", Topic: svc + ".B", Handle: nopHandle}
-	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{a.Topic, b.Topic}, Handlers: []messaging.Handler{a, b}}}, deliveryLimit)
+	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{a.Topic, b.Topic}, Handlers: []messaging.Handler{a, b}}}, deliveryLimit, nil)
 	removeTopologyAtEnd(t, top)
 	ch = rabbit(t)
 	if err := top.Declare(ch); err != nil {
@@ -260,7 +260,7 @@ func TestReplayedMessageThatFailsAgainKeepsItsReplayCount(t *testing.T) {
 	db, svc := newService(t)
 	h := messaging.Handler{Service: svc, Name: svc + ".OnA", Topic: svc + ".A",
 		Handle: func(context.Context, []byte) error { return messaging.Permanent(errors.New("still broken")) }}
-	top := messaging.Plan([]messaging.Service{{Name: svc, Handlers: []messaging.Handler{h}}}, 20)
+	top := messaging.Plan([]messaging.Service{{Name: svc, Handlers: []messaging.Handler{h}}}, 20, nil)
 	removeTopologyAtEnd(t, top)
 	runRouter(t, routerDeps(t, db, svc, h), top)
 	ch := rabbit(t)
@@ -392,7 +392,7 @@ func TestReplayLogRedeliversAsTheRelayPublished(t *testing.T) {
 	db, svc := newService(t)
 	topic, other := svc+".ThingHappened", svc+".OtherThing"
 	h := messaging.Handler{Service: svc, Name: svc + ".OnThingHappened", Topic: topic, Handle: nopHandle}
-	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic, other}, Handlers: []messaging.Handler{h}}}, 20)
+	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic, other}, Handlers: []messaging.Handler{h}}}, 20, nil)
 	removeTopologyAtEnd(t, top)
 	ch := rabbit(t)
 	if err := top.Declare(ch); err != nil {

@@ -35,9 +35,14 @@ type RouterDeps struct {
 	// IsPermanent classifies handler errors that retrying cannot fix (domain
 	// rules); errors marked with Permanent are always permanent.
 	IsPermanent func(error) bool
-	Retry       config.RetryConfig
-	Timeout     time.Duration
-	Prefetch    int
+	// MustWait classifies handler errors that mean the message's data has
+	// not arrived yet: such a message waits in the service's wait queues
+	// (Retry.Waits, which the topology must have declared) instead of being
+	// retried in process. Nil: none.
+	MustWait func(error) bool
+	Retry    config.RetryConfig
+	Timeout  time.Duration
+	Prefetch int
 	// Consumers is how many messages of one handler's queue are handled at
 	// once (competing consumers within the process).
 	Consumers int
@@ -48,26 +53,35 @@ type RouterDeps struct {
 // NewRouter builds a service's Watermill router: one handler per consumer,
 // each on its own queue, behind one middleware stack, outermost first:
 //
-//	metrics → CorrelationID → PoisonQueue(<service>.poison) → Retry → Timeout → Recoverer
+//	metrics → CorrelationID → PoisonQueue(<service>.poison) → wait → Retry → Timeout → Recoverer
 //
 // so a message's metrics cover everything; its poisoning sees the final error
-// after the retries; each retry gets a fresh timeout; and a panic becomes an
-// ordinary error that is retried and then poisoned. Permanent errors skip the
-// retries. Inside the stack each message runs in one transaction with its
-// inbox row, which turns a duplicate delivery into a no-op.
+// after the waits and retries; each retry gets a fresh timeout; and a panic
+// becomes an ordinary error that is retried and then poisoned. Permanent
+// errors skip the retries. Must-wait errors skip them too and go to wait in
+// the broker (see waiter), which gives up on them, to be poisoned, when the
+// retry budget is spent. Inside the stack each message runs in one
+// transaction with its inbox row, which turns a duplicate delivery into a
+// no-op.
 func NewRouter(d RouterDeps) (*message.Router, error) {
+	if d.MustWait != nil && len(d.Retry.Waits) == 0 {
+		return nil, fmt.Errorf("router of %s: messages that must wait need Retry.Waits", d.Service)
+	}
 	wlog := watermillLogger(d.Logger)
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, wlog)
 	if err != nil {
 		return nil, err
 	}
-	poisonPub, err := newPoisonPublisher(d.Conn, d.Logger)
+	pub := newBrokerPublisher(d.Conn)
+	// A wait that the broker could not take is requeued, not poisoned.
+	poison, err := middleware.PoisonQueueWithFilter(&poisonPublisher{pub: pub, logger: d.Logger}, PoisonName(d.Service),
+		func(err error) bool { return !isRequeue(err) })
 	if err != nil {
 		return nil, err
 	}
-	poison, err := middleware.PoisonQueueWithFilter(poisonPub, PoisonName(d.Service), func(error) bool { return true })
-	if err != nil {
-		return nil, err
+	wait := waiter{service: d.Service, waits: d.Retry.Waits, budget: d.Retry.MaxElapsedTime, pub: pub, logger: d.Logger}
+	if d.MustWait != nil {
+		wait.mustWait = d.mustWait
 	}
 	retry := middleware.Retry{
 		MaxRetries:          d.Retry.MaxRetries,
@@ -77,7 +91,7 @@ func NewRouter(d RouterDeps) (*message.Router, error) {
 		MaxElapsedTime:      d.Retry.MaxElapsedTime,
 		RandomizationFactor: d.Retry.RandomizationFactor,
 		ShouldRetry: func(p middleware.RetryParams) bool {
-			return !isPermanent(p.Err, d.IsPermanent)
+			return !isPermanent(p.Err, d.IsPermanent) && !wait.applies(p.Err)
 		},
 		ResetContextOnRetry: true,
 		Logger:              wlog,
@@ -86,14 +100,15 @@ func NewRouter(d RouterDeps) (*message.Router, error) {
 		metrics.NewPrometheusMetricsBuilder(d.Registry, "mallbots", "").NewRouterMiddleware().Middleware,
 		middleware.CorrelationID,
 		poison,
+		wait.Middleware,
 		retry.Middleware,
 		middleware.Timeout(d.Timeout),
 		middleware.Recoverer,
 	)
 	d.Logger.Info("consumer middleware, outermost first",
 		"service", d.Service,
-		"stack", fmt.Sprintf("metrics → correlation_id → poison_queue(%s) → retry(max_retries=%d initial=%s max=%s multiplier=%g max_elapsed=%s jitter=%g, permanent errors skip) → timeout(%s) → recoverer → inbox+handler",
-			PoisonName(d.Service), d.Retry.MaxRetries, d.Retry.InitialInterval, d.Retry.MaxInterval,
+		"stack", fmt.Sprintf("metrics → correlation_id → poison_queue(%s) → %s → retry(max_retries=%d initial=%s max=%s multiplier=%g max_elapsed=%s jitter=%g, permanent and must-wait errors skip) → timeout(%s) → recoverer → inbox + decode + validate + handler",
+			PoisonName(d.Service), wait, d.Retry.MaxRetries, d.Retry.InitialInterval, d.Retry.MaxInterval,
 			d.Retry.Multiplier, d.Retry.MaxElapsedTime, d.Retry.RandomizationFactor, d.Timeout))
 
 	for _, h := range d.Handlers {
@@ -108,6 +123,12 @@ func NewRouter(d RouterDeps) (*message.Router, error) {
 
 func isPermanent(err error, classify func(error) bool) bool {
 	return IsPermanent(err) || (classify != nil && classify(err))
+}
+
+// mustWait reports whether err makes the message wait: permanent errors
+// never do.
+func (d RouterDeps) mustWait(err error) bool {
+	return d.MustWait != nil && !isPermanent(err, d.IsPermanent) && d.MustWait(err)
 }
 
 // consume is the innermost handler: it checks what the transport cannot
@@ -136,7 +157,10 @@ func consume(h Handler, d RouterDeps) message.NoPublishHandlerFunc {
 			return h.Handle(ctx, msg.Payload)
 		})
 		if err != nil {
-			log.Warn("handler failed", "error", err, "permanent", isPermanent(err, d.IsPermanent))
+			// The waiter logs a message sent to wait, in one line too.
+			if !d.mustWait(err) {
+				log.Warn("handler failed", "error", err, "permanent", isPermanent(err, d.IsPermanent))
+			}
 			return err
 		}
 		log.Debug("handled")

@@ -3,6 +3,7 @@ package messaging_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,7 +80,7 @@ func TestInboxTurnsADuplicateDeliveryIntoANoOp(t *testing.T) {
 			return err
 		},
 	}
-	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}, Handlers: []messaging.Handler{h}}}, 20)
+	top := messaging.Plan([]messaging.Service{{Name: svc, Publishes: []string{topic}, Handlers: []messaging.Handler{h}}}, 20, nil)
 	removeTopologyAtEnd(t, top)
 	runRouter(t, routerDeps(t, db, svc, h), top)
 
@@ -126,6 +127,14 @@ type probe struct {
 
 func (probe) EventName() string { return probeTopic }
 
+// Validate requires a key, as an event's Validate requires its IDs.
+func (p probe) Validate() error {
+	if p.Key == "" {
+		return fmt.Errorf("invalid %s payload: key is required", probeTopic)
+	}
+	return nil
+}
+
 // TestConsumerPoisonsWhatRetryingCannotFix sends a handler malformed and
 // failing messages straight to its queue. Each lands in the service's poison
 // queue, with the reason, handler, topic and time, keeping the message ID,
@@ -165,7 +174,7 @@ func TestConsumerPoisonsWhatRetryingCannotFix(t *testing.T) {
 	if want := svc + ".OnProbed"; h.Name != want || h.Topic != probeTopic {
 		t.Fatalf("On made handler %q on %q, want %q on %q", h.Name, h.Topic, want, probeTopic)
 	}
-	top := messaging.Plan([]messaging.Service{{Name: svc, Handlers: []messaging.Handler{h}}}, 20)
+	top := messaging.Plan([]messaging.Service{{Name: svc, Handlers: []messaging.Handler{h}}}, 20, nil)
 	removeTopologyAtEnd(t, top)
 	deps := routerDeps(t, db, svc, h)
 	logger, logged := newCountingLogger(t)
@@ -198,6 +207,7 @@ func TestConsumerPoisonsWhatRetryingCannotFix(t *testing.T) {
 			headers: amqp.Table{"trace": amqp.Table{"hop": "a"}}, wantReason: "header trace is a table"},
 		{name: "another event's name", body: `{"mode":"ok","key":"other"}`,
 			headers: amqp.Table{messaging.NameKey: "other.SomethingElse"}, wantReason: `unknown event "other.SomethingElse"`},
+		{name: "invalid payload", body: `{"mode":"ok"}`, wantReason: "invalid " + probeTopic + " payload: key is required"},
 		{name: "permanent domain error", body: `{"mode":"permanent","key":"perm"}`, wantReason: "rule violated: probe refused", wantCalls: 1},
 		{name: "transient error that persists", body: `{"mode":"failing","key":"failing"}`, wantReason: "still unavailable",
 			wantCalls: 1 + int64(fastRetry.MaxRetries), wantAttempts: 1 + int64(fastRetry.MaxRetries)},
@@ -216,16 +226,7 @@ func TestConsumerPoisonsWhatRetryingCannotFix(t *testing.T) {
 			callsBefore, attemptsBefore := total.Load(), attempts()
 			publish(t, ch, "", h.Name, headers, []byte(tc.body))
 
-			var d amqp.Delivery
-			testkit.Eventually(t, 30*time.Second, "the message reaches "+poisonQ, func() bool {
-				var ok bool
-				var err error
-				d, ok, err = ch.Get(poisonQ, true)
-				if err != nil {
-					t.Fatalf("get from %s: %v", poisonQ, err)
-				}
-				return ok
-			})
+			d := await(t, ch, poisonQ, true, "the message reaches "+poisonQ)
 
 			str := func(k string) string { s, _ := d.Headers[k].(string); return s }
 			if r := str(messaging.ReasonPoisonedKey); !strings.Contains(r, tc.wantReason) {

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -12,11 +14,53 @@ import (
 // PoisonName is the name of a service's poison exchange and queue.
 func PoisonName(service string) string { return service + ".poison" }
 
+// WaitName is the name of the exchange and queue in which service's messages
+// wait for delay before their handler gets them again: "baskets.wait.5s",
+// "saga.wait.200ms", "depot.wait.1m".
+func WaitName(service string, delay time.Duration) string {
+	return service + ".wait." + shortDuration(delay)
+}
+
+// parseWaitName returns the service and delay of a wait queue's name, as
+// WaitName makes them; ok is false for any other name.
+func parseWaitName(name string) (service string, delay time.Duration, ok bool) {
+	i := strings.LastIndex(name, ".wait.")
+	if i <= 0 {
+		return "", 0, false
+	}
+	delay, err := time.ParseDuration(name[i+len(".wait."):])
+	if err != nil || delay <= 0 || WaitName(name[:i], delay) != name {
+		return "", 0, false
+	}
+	return name[:i], delay, true
+}
+
+// isWaitQueue reports whether name is a wait queue's.
+func isWaitQueue(name string) bool {
+	_, _, ok := parseWaitName(name)
+	return ok
+}
+
+// shortDuration writes d without the zero units time.Duration.String
+// adds: 200ms, 5s, 1m30s, 1m, 1h.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d%time.Second != 0:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return strings.TrimSuffix(d.String(), "0s")
+	}
+	return d.String()
+}
+
 // Topology is the RabbitMQ layout a set of services uses: a durable fanout
 // exchange per topic (named like the event), a durable quorum queue per
 // consuming handler (named like the handler) bound to it, and per service a
-// poison exchange and queue. It is what `mallbots topology` prints and what
-// every process declares at startup before any relay publishes.
+// poison exchange and queue and, for a service that consumes, an exchange and
+// a queue per wait. It is what `mallbots topology` prints and what every
+// process declares at startup before any relay publishes.
 type Topology struct {
 	Exchanges []Exchange
 	Queues    []Queue
@@ -36,14 +80,20 @@ type Exchange struct {
 // Queue is a durable queue.
 type Queue struct {
 	Name string
-	// Type is "quorum" for handler queues, "classic" for poison queues (a
-	// classic queue keeps a requeued message in its place, so replay can
-	// leave unselected poisoned messages in order).
+	// Type is "quorum" for handler and wait queues, "classic" for poison
+	// queues (a classic queue keeps a requeued message in its place, so
+	// replay can leave unselected poisoned messages in order).
 	Type string
 	// DeadLetterExchange receives messages the broker gives up on.
 	DeadLetterExchange string
 	// DeliveryLimit is the quorum queue's redelivery limit (0: none).
 	DeliveryLimit int
+	// Wait, when set, makes this a wait queue: nobody consumes it, and each
+	// message expires after Wait and is dead-lettered through the default
+	// exchange with the routing key it was published with, its handler's
+	// queue. At-least-once dead-lettering (RabbitMQ 3.10+, quorum queues)
+	// keeps the message until that queue has it.
+	Wait time.Duration
 }
 
 // Binding routes an exchange's messages into a queue.
@@ -61,8 +111,9 @@ type Service struct {
 }
 
 // Plan computes the topology of services; deliveryLimit bounds redeliveries
-// of handler queues. The result is sorted by name so output is stable.
-func Plan(services []Service, deliveryLimit int) Topology {
+// of handler queues, and each of waits gets a wait exchange and queue per
+// service with handlers. The result is sorted by name so output is stable.
+func Plan(services []Service, deliveryLimit int, waits []time.Duration) Topology {
 	t := Topology{consumed: map[string]bool{}}
 	exchanges := map[string]Exchange{}
 	for _, s := range services {
@@ -87,19 +138,39 @@ func Plan(services []Service, deliveryLimit int) Topology {
 			t.Bindings = append(t.Bindings, Binding{Exchange: h.Topic, Queue: h.Name})
 			t.consumed[h.Topic] = true
 		}
+		if len(s.Handlers) == 0 {
+			continue
+		}
+		for _, w := range waits {
+			name := WaitName(s.Name, w)
+			exchanges[name] = Exchange{Name: name, Kind: "fanout", Publisher: s.Name}
+			t.Queues = append(t.Queues, Queue{Name: name, Type: "quorum", Wait: w})
+			t.Bindings = append(t.Bindings, Binding{Exchange: name, Queue: name})
+		}
 	}
 	for _, e := range exchanges {
 		t.Exchanges = append(t.Exchanges, e)
 	}
-	sort.Slice(t.Exchanges, func(i, j int) bool { return t.Exchanges[i].Name < t.Exchanges[j].Name })
-	sort.Slice(t.Queues, func(i, j int) bool { return t.Queues[i].Name < t.Queues[j].Name })
+	sort.Slice(t.Exchanges, func(i, j int) bool { return before(t.Exchanges[i].Name, t.Exchanges[j].Name) })
+	sort.Slice(t.Queues, func(i, j int) bool { return before(t.Queues[i].Name, t.Queues[j].Name) })
 	sort.Slice(t.Bindings, func(i, j int) bool {
 		if t.Bindings[i].Exchange != t.Bindings[j].Exchange {
-			return t.Bindings[i].Exchange < t.Bindings[j].Exchange
+			return before(t.Bindings[i].Exchange, t.Bindings[j].Exchange)
 		}
-		return t.Bindings[i].Queue < t.Bindings[j].Queue
+		return before(t.Bindings[i].Queue, t.Bindings[j].Queue)
 	})
 	return t
+}
+
+// before orders names alphabetically, except that one service's waits go
+// from the shortest to the longest (200ms, 1s, 5s, 15s).
+func before(a, b string) bool {
+	sa, da, okA := parseWaitName(a)
+	sb, db, okB := parseWaitName(b)
+	if okA && okB && sa == sb {
+		return da < db
+	}
+	return a < b
 }
 
 // HasConsumers reports whether some handler's queue is bound to topic's
@@ -110,6 +181,14 @@ func (t Topology) HasConsumers(topic string) bool { return t.consumed[topic] }
 // Arguments returns the declare arguments of q.
 func (q Queue) Arguments() amqp.Table {
 	args := amqp.Table{"x-queue-type": q.Type}
+	if q.Wait > 0 {
+		args["x-message-ttl"] = q.Wait.Milliseconds()
+		args["x-dead-letter-exchange"] = ""
+		// At-least-once dead-lettering needs reject-publish overflow; the
+		// queue has no length limit, so it never rejects a publish.
+		args["x-dead-letter-strategy"] = "at-least-once"
+		args["x-overflow"] = "reject-publish"
+	}
 	if q.DeadLetterExchange != "" {
 		args["x-dead-letter-exchange"] = q.DeadLetterExchange
 	}
@@ -162,6 +241,9 @@ func (t Topology) Write(w io.Writer) error {
 		dlx, limit := "-", "-"
 		if q.DeadLetterExchange != "" {
 			dlx = q.DeadLetterExchange
+		}
+		if q.Wait > 0 {
+			dlx = "its handler's queue, after " + shortDuration(q.Wait)
 		}
 		if q.DeliveryLimit > 0 {
 			limit = fmt.Sprint(q.DeliveryLimit)

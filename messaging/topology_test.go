@@ -3,10 +3,12 @@ package messaging_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -28,6 +30,9 @@ func twoHandlers(svc string) []messaging.Service {
 	}}
 }
 
+// waits are the wait delays of the topology tests.
+var waits = []time.Duration{200 * time.Millisecond, 5 * time.Second, 90 * time.Second, time.Hour}
+
 // TestTopologyDeclaresWhatItPlans declares a service's topology and reads it
 // back from the management API: every exchange, queue and binding of the
 // plan exists on the broker with the planned type and arguments.
@@ -35,7 +40,7 @@ func TestTopologyDeclaresWhatItPlans(t *testing.T) {
 	t.Parallel()
 	testkit.Require(t, "RabbitMQ management API", managementURL(t))
 	svc := testkit.Name("svc")
-	top := messaging.Plan(twoHandlers(svc), 20)
+	top := messaging.Plan(twoHandlers(svc), 20, waits[:2])
 	removeTopologyAtEnd(t, top)
 	if err := top.Declare(rabbit(t)); err != nil {
 		t.Fatalf("Declare: %v", err)
@@ -43,8 +48,8 @@ func TestTopologyDeclaresWhatItPlans(t *testing.T) {
 	if err := top.Declare(rabbit(t)); err != nil {
 		t.Fatalf("Declare again (must be idempotent): %v", err)
 	}
-	if len(top.Exchanges) != 3 || len(top.Queues) != 3 || len(top.Bindings) != 3 {
-		t.Fatalf("plan has %d exchanges, %d queues, %d bindings; want 3 of each", len(top.Exchanges), len(top.Queues), len(top.Bindings))
+	if len(top.Exchanges) != 5 || len(top.Queues) != 5 || len(top.Bindings) != 5 {
+		t.Fatalf("plan has %d exchanges, %d queues, %d bindings; want 5 of each", len(top.Exchanges), len(top.Queues), len(top.Bindings))
 	}
 
 	vhost := url.PathEscape("/")
@@ -70,9 +75,15 @@ func TestTopologyDeclaresWhatItPlans(t *testing.T) {
 			t.Errorf("queue %s: management API says %d", q.Name, code)
 			continue
 		}
-		want := map[string]any{"x-queue-type": "classic"}
-		if q.Name != messaging.PoisonName(svc) {
-			want = map[string]any{"x-queue-type": "quorum", "x-delivery-limit": float64(20), "x-dead-letter-exchange": messaging.PoisonName(svc)}
+		want := map[string]any{"x-queue-type": "quorum", "x-delivery-limit": float64(20), "x-dead-letter-exchange": messaging.PoisonName(svc)}
+		switch q.Name {
+		case messaging.PoisonName(svc):
+			want = map[string]any{"x-queue-type": "classic"}
+		case messaging.WaitName(svc, waits[0]):
+			want = map[string]any{"x-queue-type": "quorum", "x-message-ttl": float64(200), "x-dead-letter-exchange": "",
+				"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish", "x-delivery-limit": nil}
+		case messaging.WaitName(svc, waits[1]):
+			want = map[string]any{"x-queue-type": "quorum", "x-message-ttl": float64(5000), "x-dead-letter-exchange": ""}
 		}
 		if !got.Durable {
 			t.Errorf("queue %s is not durable", q.Name)
@@ -102,7 +113,7 @@ func TestTopologyDeclaresWhatItPlans(t *testing.T) {
 	if missing, err := top.Check(conn); err != nil || len(missing) != 0 {
 		t.Errorf("Check after Declare = %q, %v; want nothing missing", missing, err)
 	}
-	other := messaging.Plan(twoHandlers(testkit.Name("svc")), 20) // never declared
+	other := messaging.Plan(twoHandlers(testkit.Name("svc")), 20, waits[:1]) // never declared
 	missing, err := other.Check(conn)
 	if err != nil || len(missing) != len(other.Exchanges)+len(other.Queues) {
 		t.Errorf("Check of an undeclared topology = %q, %v; want every exchange and queue missing", missing, err)
@@ -110,7 +121,7 @@ func TestTopologyDeclaresWhatItPlans(t *testing.T) {
 
 	// A queue cannot change its arguments: re-declaring with another delivery
 	// limit fails with advice rather than silently keeping the old one.
-	err = messaging.Plan(twoHandlers(svc), 21).Declare(rabbit(t))
+	err = messaging.Plan(twoHandlers(svc), 21, nil).Declare(rabbit(t))
 	if err == nil || !strings.Contains(err.Error(), "drain and delete it") {
 		t.Errorf("Declare with another delivery limit = %v, want the drain-and-delete advice", err)
 	}
@@ -118,7 +129,8 @@ func TestTopologyDeclaresWhatItPlans(t *testing.T) {
 
 func TestTopologyPlan(t *testing.T) {
 	t.Parallel()
-	top := messaging.Plan(twoHandlers("shop"), 7)
+	quiet := messaging.Service{Name: "quiet", Publishes: []string{"quiet.Q"}} // publishes, consumes nothing
+	top := messaging.Plan(append(twoHandlers("shop"), quiet), 7, waits)
 
 	t.Run("HasConsumers", func(t *testing.T) {
 		tests := []struct {
@@ -160,18 +172,41 @@ func TestTopologyPlan(t *testing.T) {
 			{"shop.A", "fanout", "shop"},
 			{"shop.B", "fanout", "-"},
 			{"shop.poison", "fanout", "shop"},
+			{"shop.wait.200ms", "fanout", "shop"},
+			{"shop.wait.5s", "fanout", "shop"},
+			{"shop.wait.1m30s", "fanout", "shop"},
+			{"shop.wait.1h", "fanout", "shop"},
+			{"quiet.poison", "fanout", "quiet"},
 			{"QUEUE", "TYPE", "DEAD-LETTERS", "TO", "DELIVERY", "LIMIT"},
 			{"shop.OnA", "quorum", "shop.poison", "7"},
 			{"shop.OnB", "quorum", "shop.poison", "7"},
 			{"shop.poison", "classic", "-", "-"},
+			{"shop.wait.200ms", "quorum", "its", "handler's", "queue,", "after", "200ms", "-"},
+			{"shop.wait.1h", "quorum", "its", "handler's", "queue,", "after", "1h", "-"},
 			{"shop.A", "→", "shop.OnA"},
 			{"shop.B", "→", "shop.OnB"},
 			{"shop.poison", "→", "shop.poison"},
+			{"shop.wait.5s", "→", "shop.wait.5s"},
 		}
 		for _, w := range wantLines {
 			if !hasLine(w...) {
 				t.Errorf("output lacks the line %q:\n%s", strings.Join(w, " "), out)
 			}
+		}
+		if strings.Contains(out, "quiet.wait") {
+			t.Errorf("a service that consumes nothing has wait queues:\n%s", out)
+		}
+	})
+
+	t.Run("waits from the shortest", func(t *testing.T) {
+		var got []string
+		for _, q := range top.Queues {
+			if q.Wait > 0 {
+				got = append(got, q.Name)
+			}
+		}
+		if want := "shop.wait.200ms shop.wait.5s shop.wait.1m30s shop.wait.1h"; strings.Join(got, " ") != want {
+			t.Errorf("wait queues %v, want %s", got, want)
 		}
 	})
 
@@ -181,7 +216,14 @@ func TestTopologyPlan(t *testing.T) {
 			if args["x-queue-type"] != q.Type {
 				t.Errorf("queue %s: x-queue-type = %v, want %s", q.Name, args["x-queue-type"], q.Type)
 			}
-			if q.Type == "quorum" && (args["x-delivery-limit"] != int64(7) || args["x-dead-letter-exchange"] != "shop.poison") {
+			switch {
+			case q.Wait > 0:
+				want := amqp.Table{"x-queue-type": "quorum", "x-message-ttl": q.Wait.Milliseconds(), "x-dead-letter-exchange": "",
+					"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+				if fmt.Sprint(args) != fmt.Sprint(want) {
+					t.Errorf("wait queue %s arguments = %v, want %v", q.Name, args, want)
+				}
+			case q.Type == "quorum" && (args["x-delivery-limit"] != int64(7) || args["x-dead-letter-exchange"] != "shop.poison"):
 				t.Errorf("queue %s arguments = %v, want delivery limit 7 and dead-lettering to shop.poison", q.Name, args)
 			}
 			if q.Type == "classic" && len(args) != 1 {

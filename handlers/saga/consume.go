@@ -101,11 +101,11 @@ var stepOf = map[string]saga.Step{
 // OnCreateOrderReply moves the order's saga on by one reply and sends the
 // next command, if any. A reply to another step than the one the saga
 // awaits (a duplicate, or a stale answer) is acknowledged and changes
-// nothing. A reply for an order with no saga yet is domain.ErrNotFound: the
-// OrderCreated that starts it may still be on its way, so the router
-// retries, and poisons the reply if it never comes. A reply to an unknown
-// command, or a successful CreateShoppingList reply without a shoppingId,
-// is domain.ErrInvalid.
+// nothing. A reply for an order with no saga is domain.ErrInvalid, poisoned
+// at once: a saga is stored in the same transaction as its first command,
+// so no reply can come before its saga, and waiting for one is in vain. A
+// reply to an unknown command, or a successful CreateShoppingList reply
+// without a shoppingId, is domain.ErrInvalid too.
 func (h *Handlers) OnCreateOrderReply(ctx context.Context, r events.CreateOrderReply) error {
 	step, ok := stepOf[r.Command]
 	if !ok {
@@ -125,6 +125,10 @@ func (h *Handlers) OnCreateOrderReply(ctx context.Context, r events.CreateOrderR
 		}
 		return nil, nil
 	})
+	if errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("%w: reply to %s for order %s, which has no create-order saga (a saga is stored with its first command, so this reply can never apply): %v",
+			domain.ErrInvalid, r.Command, r.OrderID, err)
+	}
 	if err != nil {
 		return err
 	}

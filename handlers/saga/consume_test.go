@@ -215,7 +215,8 @@ func TestRepliesThatCannotBeHandled(t *testing.T) {
 		reply events.CreateOrderReply
 		want  error
 	}{
-		{"no saga yet (retried)", events.CreateOrderReply{OrderID: shoppingID, Command: events.AuthorizeCustomerName, Success: true}, domain.ErrNotFound},
+		// Permanent, not not-found: no reply can come before its saga.
+		{"no saga (can never apply)", events.CreateOrderReply{OrderID: shoppingID, Command: events.AuthorizeCustomerName, Success: true}, domain.ErrInvalid},
 		{"unknown command", events.CreateOrderReply{OrderID: orderID, Command: "depot.Shop", Success: true}, domain.ErrInvalid},
 		{"list created without an id", events.CreateOrderReply{OrderID: orderID, Command: events.CreateShoppingListName, Success: true}, saga.ErrNoShoppingID},
 	}
@@ -226,8 +227,8 @@ func TestRepliesThatCannotBeHandled(t *testing.T) {
 				t.Fatal(err)
 			}
 			sent := len(f.repo.commands())
-			if err := f.h.OnCreateOrderReply(context.Background(), tt.reply); !errors.Is(err, tt.want) {
-				t.Errorf("err = %v, want %v", err, tt.want)
+			if err := f.h.OnCreateOrderReply(context.Background(), tt.reply); !errors.Is(err, tt.want) || errors.Is(err, domain.ErrNotFound) {
+				t.Errorf("err = %v, want %v (and not %v, which would make it wait)", err, tt.want, domain.ErrNotFound)
 			}
 			if got := f.repo.commands()[sent:]; len(got) != 0 {
 				t.Errorf("sent %#v", got)

@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mallbots/mallbots/config"
 	"github.com/mallbots/mallbots/messaging"
 	"github.com/mallbots/mallbots/migrations"
 	"github.com/mallbots/mallbots/postgres"
@@ -115,7 +116,7 @@ func Broker(t testing.TB) *wamqp.ConnectionWrapper {
 	Require(t, "RabbitMQ", AMQPURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := messaging.Dial(ctx, AMQPURL, Logger(t))
+	conn, err := messaging.Dial(ctx, AMQPURL, config.Default().Broker.ReconnectMaxBackoff, Logger(t))
 	if err != nil {
 		t.Fatalf("connect RabbitMQ: %v", err)
 	}
