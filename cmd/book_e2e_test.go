@@ -28,8 +28,8 @@ type bookStep struct {
 	save map[string]string
 	// retryOn is the status the step is repeated on until it succeeds: the
 	// mall is eventually consistent, and the book's client has to wait for
-	// it like any other (baskets answer 422 until the store, product and
-	// customer events reach their cache; orders 404 until BasketCheckedOut
+	// it like any other (baskets answer 422 until the store, product,
+	// customer and payment events reach their cache; orders 404 until BasketCheckedOut
 	// has created the order; payments 404 until OrderReadied has created the
 	// invoice).
 	retryOn int
@@ -67,7 +67,8 @@ var bookFlow = []bookStep{
 		body: `{"productId":"{tea}","quantity":1}`, retryOn: http.StatusUnprocessableEntity},
 	{op: "authorizePayment", method: "POST", path: "/api/payments",
 		body: `{"customerId":"{customer}","amount":17.5}`, save: map[string]string{"payment": "id"}},
-	{op: "checkoutBasket", method: "PUT", path: "/api/baskets/{basket}/checkout", body: `{"paymentId":"{payment}"}`},
+	{op: "checkoutBasket", method: "PUT", path: "/api/baskets/{basket}/checkout", body: `{"paymentId":"{payment}"}`,
+		retryOn: http.StatusUnprocessableEntity},
 	{op: "getOrder", method: "GET", path: "/api/ordering/{basket}", until: "approved",
 		save: map[string]string{"shopping": "order.shoppingId"}, retryOn: http.StatusNotFound},
 	{op: "assignShoppingList", method: "PUT", path: "/api/depot/shopping/{shopping}/assign", body: `{"botId":"bot-1"}`},

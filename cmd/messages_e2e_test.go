@@ -214,10 +214,10 @@ func TestServeReconnectsWithinItsBackoffAfterABrokerOutage(t *testing.T) {
 	m := newMall(t, s)
 
 	proxy.Cut()
-	testkit.Eventually(t, 30*time.Second, "/readyz reports the broker disconnected", func() bool {
+	testkit.Eventually(t, 30*time.Second, "/readyz reports the broker unreachable", func() bool {
 		status, out, _ := s.do(http.MethodGet, "/readyz", "", nil)
 		checks, _ := out["checks"].(map[string]any)
-		return status == http.StatusServiceUnavailable && checks["broker"] == "disconnected"
+		return status == http.StatusServiceUnavailable && checks["broker"] == "unreachable"
 	})
 	testkit.Eventually(t, 30*time.Second, "serve tries to reconnect twelve times", func() bool { return proxy.Refused() >= 12 })
 	proxy.Restore()
