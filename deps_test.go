@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"os/exec"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -26,6 +28,9 @@ func TestDependencyRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		pkg := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		if problem := misnamed(pkg); problem != "" {
+			t.Errorf("package %s: %s", p.ImportPath, problem)
+		}
 		for _, imp := range p.Imports {
 			if problem := violation(pkg, imp); problem != "" {
 				t.Errorf("%s imports %s: %s", p.ImportPath, imp, problem)
@@ -58,13 +63,33 @@ func violation(pkg, imp string) string {
 		if internal && strings.HasPrefix(rel, "handlers/") && strings.SplitN(rel, "/", 3)[1] != own {
 			return "services meet only through events, never by importing each other"
 		}
-		if internal && (rel == "postgres" || rel == "messaging" || rel == "migrations") {
+		if internal && (rel == "postgres" || rel == "migrations" || messagingImports[rel] != nil) {
 			return "handlers declare the small interfaces they need; the composition root wires concrete types"
 		}
-	case pkg == "messaging":
-		if internal && (rel == "domain" || strings.HasPrefix(rel, "domain/") || strings.HasPrefix(rel, "handlers/")) {
-			return "messaging knows nothing of the domain"
+	case messagingImports[pkg] != nil:
+		if internal && !slices.Contains(messagingImports[pkg], rel) {
+			return pkg + " may import only " + strings.Join(messagingImports[pkg], ", ") +
+				" of mallbots: the messaging packages know nothing of the domain, the handlers or the database code, and build on each other one way"
 		}
+	}
+	return ""
+}
+
+// messagingImports lists, for each messaging package, the only mallbots
+// packages it may import: broker is RabbitMQ itself, at the bottom; consumer
+// and outbox build on it; replay on broker and outbox.
+var messagingImports = map[string][]string{
+	"broker":   {"dsn"},
+	"consumer": {"broker", "config", "correlation", "events"},
+	"outbox":   {"broker", "correlation", "events"},
+	"replay":   {"broker", "outbox", "correlation"},
+}
+
+// misnamed returns why pkg's name says nothing of its job, if it does not.
+func misnamed(pkg string) string {
+	switch path.Base(pkg) {
+	case "common", "util", "utils", "helpers", "misc", "models", "types", "messaging":
+		return "name a package by its one job (broker, consumer, outbox, replay), not by a grab bag"
 	}
 	return ""
 }
@@ -80,7 +105,24 @@ func TestDependencyRulesCatchViolations(t *testing.T) {
 		{"domain/store", "github.com/jackc/pgx/v5", true},
 		{"domain/store", module + "/domain", false},
 		{"events", "fmt", false},
-		{"messaging", module + "/domain/order", true},
+		{"handlers/baskets", module + "/consumer", true},
+		{"handlers/baskets", module + "/outbox", true},
+		{"broker", module + "/domain/order", true},
+		{"broker", module + "/consumer", true},
+		{"broker", module + "/events", true},
+		{"broker", "github.com/jackc/pgx/v5", false},
+		{"broker", module + "/dsn", false},
+		{"consumer", module + "/broker", false},
+		{"consumer", module + "/outbox", true},
+		{"consumer", module + "/replay", true},
+		{"consumer", module + "/postgres", true},
+		{"outbox", module + "/broker", false},
+		{"outbox", module + "/consumer", true},
+		{"outbox", module + "/handlers/orders", true},
+		{"replay", module + "/outbox", false},
+		{"replay", module + "/consumer", true},
+		{"replay", module + "/domain", true},
+		{"replay", module + "/cmd", true},
 		{"postgres", module + "/cmd", true},
 		{"config", module + "/dsn", false},
 		{"config", module + "/httpapi", true},
@@ -90,6 +132,11 @@ func TestDependencyRulesCatchViolations(t *testing.T) {
 	} {
 		if got := violation(tc.pkg, tc.imp) != ""; got != tc.bad {
 			t.Errorf("violation(%s, %s) = %v, want %v", tc.pkg, tc.imp, got, tc.bad)
+		}
+	}
+	for pkg, bad := range map[string]bool{"messaging": true, "internal/util": true, "common": true, "broker": false, "handlers/orders": false} {
+		if got := misnamed(pkg) != ""; got != bad {
+			t.Errorf("misnamed(%s) = %v, want %v", pkg, got, bad)
 		}
 	}
 }

@@ -36,17 +36,17 @@
 //   - BenchmarkRawBatchedRelay: read a plain table in batches of 500, publish
 //     with pipelined confirms, advance an offset; msgs/s. The 1.0 reference
 //     of the relay target.
-//   - BenchmarkRelayThroughput: N events committed through messaging.Outbox
-//     (commit rate reported), then drained by messaging.Relay (RelayBatch in
+//   - BenchmarkRelayThroughput: N events committed through outbox.Outbox
+//     (commit rate reported), then drained by outbox.Relay (RelayBatch in
 //     a loop, default settings), alternating round by round with the raw
 //     batched relay over a plain copy of the same rows; median events/s of
 //     each and the relay/raw ratio (target ≥ 0.7).
 //   - BenchmarkWatermillForwarder: the same kind of rows relayed by
 //     Watermill's forwarder (watermill-sql subscriber → watermill-amqp
-//     publisher with confirms), side by side with messaging.Relay on the very
+//     publisher with confirms), side by side with outbox.Relay on the very
 //     same rows.
 //   - BenchmarkPipelineLatency: the full path with a Relay, a Notifier and a
-//     consumer router (messaging.NewRouter, config.Default() settings) whose
+//     consumer router (consumer.NewRouter, config.Default() settings) whose
 //     one handler writes a row through the inbox transaction.
 //     "paced" commits one event per transaction at a fixed rate and reports
 //     the commit-to-handled latency (p50/p99/max; target p99 ≤ 25 ms at

@@ -15,10 +15,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/config"
+	"github.com/mallbots/mallbots/consumer"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
@@ -139,11 +141,11 @@ func (e *benchEnv) declareRaw(b *testing.B, name string) {
 type benchService struct {
 	name     string
 	topic    string
-	handler  messaging.Handler
-	topology messaging.Topology
+	handler  consumer.Handler
+	topology broker.Topology
 	queue    string // the handler's queue
 	poison   string // the service's poison queue
-	outbox   *messaging.Outbox
+	outbox   *outbox.Outbox
 }
 
 func (e *benchEnv) newService(b *testing.B, handle func(context.Context, benchEvent) error) *benchService {
@@ -161,8 +163,8 @@ func (e *benchEnv) newService(b *testing.B, handle func(context.Context, benchEv
 	if handle == nil {
 		handle = func(context.Context, benchEvent) error { return nil }
 	}
-	h := messaging.On[benchEvent](name, handle)
-	topo := messaging.Plan([]messaging.Service{{Name: name, Publishes: []string{benchTopic}, Handlers: []messaging.Handler{h}}},
+	h := consumer.On[benchEvent](name, handle)
+	topo := broker.Plan([]broker.Service{{Name: name, Publishes: []string{benchTopic}, Consumes: consumer.Subscriptions(h)}},
 		e.cfg.Broker.DeliveryLimit, nil)
 	ch := e.channel(b)
 	if err := topo.Declare(ch); err != nil {
@@ -178,14 +180,14 @@ func (e *benchEnv) newService(b *testing.B, handle func(context.Context, benchEv
 	e.deleteLater(b, exchanges, queues)
 	return &benchService{
 		name: name, topic: benchTopic, handler: h, topology: topo,
-		queue: h.Name, poison: messaging.PoisonName(name),
-		outbox: messaging.NewOutbox(name),
+		queue: h.Name, poison: broker.PoisonName(name),
+		outbox: outbox.New(name, nil),
 	}
 }
 
 // newRelay returns the service's relay with the default settings.
-func (e *benchEnv) newRelay(s *benchService, reg prometheus.Registerer) *messaging.Relay {
-	return messaging.NewRelay(s.name, e.db.Pool, e.conn, s.topology, messaging.RelayConfig{
+func (e *benchEnv) newRelay(s *benchService, reg prometheus.Registerer) *outbox.Relay {
+	return outbox.NewRelay(s.name, e.db.Pool, e.conn, s.topology, nil, outbox.RelayConfig{
 		BatchSize:    e.cfg.Relay.BatchSize,
 		PollInterval: e.cfg.Relay.PollInterval,
 		Retention:    e.cfg.Relay.Retention,

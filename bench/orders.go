@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/client"
-	"github.com/mallbots/mallbots/messaging"
 )
 
 // OrderOptions sets up RunOrders: a running system's API and broker, the
@@ -87,7 +87,7 @@ func RunOrders(ctx context.Context, o OrderOptions) (OrderReport, error) {
 	}
 
 	run := &orderRun{orders: map[string]*orderTimes{}, api: o.API, available: make(chan struct{}, 1<<16)}
-	observed, err := messaging.Watch(ctx, o.AMQPURL, []string{
+	observed, err := broker.Watch(ctx, o.AMQPURL, []string{
 		"orders.OrderApproved", "orders.OrderRejected", "orders.OrderReadied", "orders.OrderCompleted",
 		"depot.ShoppingListAvailable",
 	})
@@ -230,7 +230,7 @@ func (r *orderRun) entry(id string) *orderTimes {
 
 // track records the order events and pays each invoice when its order is
 // ready, as the customer at the depot would.
-func (r *orderRun) track(ctx context.Context, observed <-chan messaging.Observed) {
+func (r *orderRun) track(ctx context.Context, observed <-chan broker.Observed) {
 	for o := range observed {
 		var e struct {
 			OrderID   string `json:"orderId"`

@@ -15,8 +15,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/mallbots/mallbots/broker"
+	"github.com/mallbots/mallbots/consumer"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
@@ -30,7 +32,7 @@ const eventsPerTx = 10
 // the cluster is still open): it retries, and fails after 30 s without
 // progress. It returns the time until the n-th row was confirmed and the
 // number of batches.
-func relayAll(b *testing.B, e *benchEnv, r *messaging.Relay, n int) (time.Duration, int) {
+func relayAll(b *testing.B, e *benchEnv, r *outbox.Relay, n int) (time.Duration, int) {
 	b.Helper()
 	ctx := context.Background()
 	moved, batches := 0, 0
@@ -63,7 +65,7 @@ func relayAll(b *testing.B, e *benchEnv, r *messaging.Relay, n int) (time.Durati
 func (e *benchEnv) resetRelay(b *testing.B, s *benchService) {
 	b.Helper()
 	if _, err := e.db.Pool.Exec(context.Background(), "UPDATE "+ident(s.name, "watermill_outbox_offsets")+
-		" SET offset_acked = 0, last_processed_transaction_id = '0' WHERE consumer_group = $1", messaging.RelayGroup); err != nil {
+		" SET offset_acked = 0, last_processed_transaction_id = '0' WHERE consumer_group = $1", outbox.RelayGroup); err != nil {
 		b.Fatalf("reset relay offset: %v", err)
 	}
 }
@@ -90,7 +92,7 @@ func BenchmarkRelayThroughput(b *testing.B) {
 		}
 
 		// 2. The raw batched relay over a plain copy of the same rows (the
-		// 1.0 reference) and messaging.Relay with the default batch size,
+		// 1.0 reference) and outbox.Relay with the default batch size,
 		// alternately, each round from the start of its log.
 		rawName := testkit.Name("bench_raw_ref")
 		e.declareRaw(b, rawName)
@@ -134,7 +136,7 @@ func BenchmarkRelayThroughput(b *testing.B) {
 	t.metric("outbox commit (Transact + Outbox.Publish)", outboxRate, "commit_events/s",
 		fmt.Sprintf("%d events, %d per tx, %d writers = %.0f tx/s", n, eventsPerTx, w, outboxRate/eventsPerTx))
 	t.metric("raw batched relay, same rows", rawRate, "raw_msgs/s", "reference 1.0; median of "+runList(rawRuns))
-	t.metric("messaging.Relay", relayRate, "events/s",
+	t.metric("outbox.Relay", relayRate, "events/s",
 		fmt.Sprintf("BatchSize %d, %d batches per pass; median of %s", e.cfg.Relay.BatchSize, batches, runList(relayRuns)))
 	ratio := relayRate / rawRate
 	t.metric("relay / raw batched relay", ratio, "x_raw",
@@ -163,7 +165,7 @@ func forwarderOf(b *testing.B, e *benchEnv, s *benchService) (*forwarder.Forward
 		b.Fatalf("sql subscriber: %v", err)
 	}
 	pub, err := wamqp.NewPublisherWithConnection(wamqp.Config{
-		Marshaler: messaging.Marshaler{},
+		Marshaler: broker.Marshaler{},
 		Exchange: wamqp.ExchangeConfig{
 			GenerateName: func(topic string) string { return topic },
 			Type:         "fanout",
@@ -219,7 +221,7 @@ func BenchmarkWatermillForwarder(b *testing.B) {
 		}
 		e.drainAndVerify(b, s.queue, n)
 
-		// messaging.Relay over the very same rows (its own offset).
+		// outbox.Relay over the very same rows (its own offset).
 		took, _ := relayAll(b, e, e.newRelay(s, prometheus.NewRegistry()), n)
 		relayTook += took
 		e.waitDepth(b, s.queue, n, 10*time.Second)
@@ -229,7 +231,7 @@ func BenchmarkWatermillForwarder(b *testing.B) {
 	fwdRate, relayRate := rate(total, fwdTook), rate(total, relayTook)
 	t.metric("watermill forwarder (sql sub → amqp pub, confirms)", fwdRate, "msgs/s",
 		fmt.Sprintf("%d outbox rows, one publish+confirm at a time", n))
-	t.metric("messaging.Relay, same rows", relayRate, "relay_events/s", fmt.Sprintf("BatchSize %d", e.cfg.Relay.BatchSize))
+	t.metric("outbox.Relay, same rows", relayRate, "relay_events/s", fmt.Sprintf("BatchSize %d", e.cfg.Relay.BatchSize))
 	t.metric("relay / forwarder", relayRate/fwdRate, "x_forwarder", "")
 	t.done()
 }
@@ -412,7 +414,7 @@ func runPipeline(b *testing.B, e *benchEnv, n, perSecond int) pipelineResult {
 	var effect string
 	handle := func(ctx context.Context, ev benchEvent) error {
 		if ev.Seq < 0 || ev.Seq >= int64(total) {
-			return messaging.Permanent(fmt.Errorf("event %d is not part of this run", ev.Seq))
+			return consumer.Permanent(fmt.Errorf("event %d is not part of this run", ev.Seq))
 		}
 		tx, ok := postgres.TxFrom(ctx)
 		if !ok {
@@ -432,9 +434,9 @@ func runPipeline(b *testing.B, e *benchEnv, n, perSecond int) pipelineResult {
 
 	relayReg, routerReg := prometheus.NewRegistry(), prometheus.NewRegistry()
 	relay := e.newRelay(s, relayReg)
-	router, err := messaging.NewRouter(messaging.RouterDeps{
+	router, err := consumer.NewRouter(consumer.RouterDeps{
 		Service:  s.name,
-		Handlers: []messaging.Handler{s.handler},
+		Handlers: []consumer.Handler{s.handler},
 		Conn:     e.conn,
 		DB:       timingDB{db: e.db, tr: tr},
 		Retry:    e.cfg.Retry,

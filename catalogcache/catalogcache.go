@@ -6,7 +6,7 @@
 // both.
 //
 // A service embeds Consumers in its Handlers, so the consumers are its own
-// methods: the composition root wraps each with messaging.On(service,
+// methods: the composition root wraps each with consumer.On(service,
 // h.On<Event>), which names its queue "<service>.On<Event>" and runs it in
 // one transaction with the message's inbox row, so a redelivery does
 // nothing. Each consumer is idempotent and tolerates any delivery order: a

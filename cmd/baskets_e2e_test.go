@@ -10,10 +10,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/config"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
 )
 
 // assertBody fails unless out, a decoded JSON body, equals want as JSON.
@@ -104,10 +104,10 @@ func TestBasketsEndToEnd(t *testing.T) {
 	assertBody(t, mustDo(http.MethodPut, path+"/checkout", `{"paymentId":"`+paymentID+`"}`), `{}`)
 	select {
 	case d := <-checkedOut:
-		if name, _ := d.Headers[messaging.NameKey].(string); name != events.BasketCheckedOutName {
+		if name, _ := d.Headers[broker.NameKey].(string); name != events.BasketCheckedOutName {
 			t.Errorf("header name = %q", name)
 		}
-		if producer, _ := d.Headers[messaging.ProducerKey].(string); producer != "baskets" {
+		if producer, _ := d.Headers[broker.ProducerKey].(string); producer != "baskets" {
 			t.Errorf("header producer = %q", producer)
 		}
 		var got events.BasketCheckedOut
@@ -307,8 +307,8 @@ func TestCacheConsumersWaitForEarlierEvents(t *testing.T) {
 		customerID := uuid.NewString()
 		msgID := s.publish(events.CustomerDisabled{CustomerID: customerID, Version: 2}, "")
 		d := s.poisoned("baskets", 20*time.Second)
-		reason, _ := d.Headers[messaging.ReasonPoisonedKey].(string)
-		handler, _ := d.Headers[messaging.HandlerPoisonedKey].(string)
+		reason, _ := d.Headers[broker.ReasonPoisonedKey].(string)
+		handler, _ := d.Headers[broker.HandlerPoisonedKey].(string)
 		if d.MessageId != msgID || handler != "baskets.OnCustomerDisabled" ||
 			!strings.Contains(reason, "customer "+customerID+" is not in the baskets customer cache yet") {
 			t.Errorf("poisoned message %s from %q because %q; want %s from baskets.OnCustomerDisabled saying the customer is not cached",

@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/events"
-	"github.com/mallbots/mallbots/messaging"
 )
 
 func TestCustomersAnswerAuthorizeCustomerOncePerCommand(t *testing.T) {
@@ -65,10 +65,10 @@ func TestCustomersAnswerAuthorizeCustomerOncePerCommand(t *testing.T) {
 				t.Errorf("reply %+v, want order %s answered %+v", r, r.OrderID, w)
 			}
 			// The reply continues the command's conversation.
-			if corr, _ := d.Headers[messaging.CorrelationIDKey].(string); corr != commandIDs[r.OrderID] {
+			if corr, _ := d.Headers[broker.CorrelationIDKey].(string); corr != commandIDs[r.OrderID] {
 				t.Errorf("reply to order %s has correlation_id %q, want the command's %q", r.OrderID, corr, commandIDs[r.OrderID])
 			}
-			if cause, _ := d.Headers[messaging.CausationIDKey].(string); cause != commandIDs[r.OrderID] {
+			if cause, _ := d.Headers[broker.CausationIDKey].(string); cause != commandIDs[r.OrderID] {
 				t.Errorf("reply to order %s has causation_id %q, want the command %q", r.OrderID, cause, commandIDs[r.OrderID])
 			}
 		case <-deadline:

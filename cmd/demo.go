@@ -12,9 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/client"
 	"github.com/mallbots/mallbots/correlation"
-	"github.com/mallbots/mallbots/messaging"
 )
 
 func newDemo() *cobra.Command {
@@ -80,7 +80,7 @@ func (p *demoPrinter) printf(format string, args ...any) {
 }
 
 // event prints o when it belongs to one of the demo's flows.
-func (p *demoPrinter) event(o messaging.Observed) {
+func (p *demoPrinter) event(o broker.Observed) {
 	p.mu.Lock()
 	label, ours := p.labels[o.CorrelationID]
 	p.mu.Unlock()
@@ -105,7 +105,7 @@ func runDemo(ctx context.Context, out io.Writer, api *client.Client, amqpURL str
 		topics = append(topics, e.Name)
 	}
 	sort.Strings(topics)
-	observed, err := messaging.Watch(ctx, amqpURL, topics)
+	observed, err := broker.Watch(ctx, amqpURL, topics)
 	if err != nil {
 		return err
 	}

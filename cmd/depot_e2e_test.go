@@ -11,9 +11,9 @@ import (
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
 )
 
 // depotAwait returns the next message on tap whose JSON body decodes into a
@@ -382,20 +382,20 @@ func TestDepotEndToEndShoppingListWaitsForItsStore(t *testing.T) {
 		var d amqp.Delivery
 		testkit.Eventually(t, 20*time.Second, "the command reaches depot.poison", func() bool {
 			var ok bool
-			d, ok, err = ch.Get(messaging.PoisonName("depot"), true)
+			d, ok, err = ch.Get(broker.PoisonName("depot"), true)
 			if err != nil {
 				t.Fatalf("get from depot.poison: %v", err)
 			}
 			return ok
 		})
 		str := func(k string) string { v, _ := d.Headers[k].(string); return v }
-		if got := str(messaging.MessageIDKey); got != id {
+		if got := str(broker.MessageIDKey); got != id {
 			t.Errorf("poisoned message %s, want %s", got, id)
 		}
-		if got := str(messaging.HandlerPoisonedKey); got != "depot.OnCreateShoppingList" {
+		if got := str(broker.HandlerPoisonedKey); got != "depot.OnCreateShoppingList" {
 			t.Errorf("handler_poisoned = %q", got)
 		}
-		if r := str(messaging.ReasonPoisonedKey); !strings.Contains(r, "store is not known to the depot yet: store "+store) {
+		if r := str(broker.ReasonPoisonedKey); !strings.Contains(r, "store is not known to the depot yet: store "+store) {
 			t.Errorf("reason_poisoned = %q, want it to name the unknown store", r)
 		}
 		if n := depotPublished(s, events.CreateOrderReplyName, order, ""); n != 0 {

@@ -12,10 +12,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/config"
+	"github.com/mallbots/mallbots/consumer"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
 )
 
 // publishTo sends body straight to queue through the default exchange,
@@ -67,7 +68,7 @@ func TestEveryHandlerPoisonsAnEmptyPayloadAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := map[string]messaging.Handler{} // message ID → handler
+	sent := map[string]consumer.Handler{} // message ID → handler
 	for _, svc := range services {
 		for _, h := range svc.handlers {
 			sent[s.publishTo(h.Name, h.Topic, []byte(`{}`))] = h
@@ -85,14 +86,14 @@ func TestEveryHandlerPoisonsAnEmptyPayloadAtOnce(t *testing.T) {
 				continue
 			}
 			delete(sent, d.MessageId)
-			reason := str(messaging.ReasonPoisonedKey)
-			if str(messaging.HandlerPoisonedKey) != h.Name || !strings.HasPrefix(reason, "invalid "+h.Topic+" payload: ") ||
+			reason := str(broker.ReasonPoisonedKey)
+			if str(broker.HandlerPoisonedKey) != h.Name || !strings.HasPrefix(reason, "invalid "+h.Topic+" payload: ") ||
 				!strings.Contains(reason, "is required") {
 				t.Errorf("{} to %s poisoned by %q because %q; want its handler, saying which field of %s is required",
-					h.Name, str(messaging.HandlerPoisonedKey), reason, h.Topic)
+					h.Name, str(broker.HandlerPoisonedKey), reason, h.Topic)
 			}
-			if _, redelivered := d.Headers[messaging.DeliveryCountKey]; redelivered {
-				t.Errorf("{} to %s was poisoned on delivery %v, not the first", h.Name, d.Headers[messaging.DeliveryCountKey])
+			if _, redelivered := d.Headers[broker.DeliveryCountKey]; redelivered {
+				t.Errorf("{} to %s was poisoned on delivery %v, not the first", h.Name, d.Headers[broker.DeliveryCountKey])
 			}
 		}
 	}
@@ -124,7 +125,7 @@ func TestStuckMessagesDoNotDelayAHealthyOrder(t *testing.T) {
 		c.Retry.Waits = config.Default().Retry.Waits
 	})
 	m := newMall(t, s)
-	sentToWait := s.tap(messaging.WaitName("depot", config.Default().Retry.Waits[0]))
+	sentToWait := s.tap(broker.WaitName("depot", config.Default().Retry.Waits[0]))
 
 	unknownStore := uuid.NewString()
 	stuck := map[string]bool{}
@@ -169,11 +170,11 @@ func TestStuckMessagesDoNotDelayAHealthyOrder(t *testing.T) {
 	}
 
 	for _, d := range s.takePoisoned("saga", len(strays), 20*time.Second) {
-		reason, _ := d.Headers[messaging.ReasonPoisonedKey].(string)
+		reason, _ := d.Headers[broker.ReasonPoisonedKey].(string)
 		if !strays[d.MessageId] || !strings.Contains(reason, "which has no create-order saga") {
 			t.Errorf("saga.poison holds %s because %q; want each stray reply, poisoned for having no saga", d.MessageId, reason)
 		}
-		if _, redelivered := d.Headers[messaging.DeliveryCountKey]; redelivered {
+		if _, redelivered := d.Headers[broker.DeliveryCountKey]; redelivered {
 			t.Errorf("stray reply %s was poisoned on a redelivery, not at once", d.MessageId)
 		}
 	}
@@ -204,11 +205,11 @@ func TestStuckMessagesDoNotDelayAHealthyOrder(t *testing.T) {
 func TestServeReconnectsWithinItsBackoffAfterABrokerOutage(t *testing.T) {
 	db, dsn := testkit.Database(t)
 	vhost := testkit.VHost(t)
-	broker, err := url.Parse(vhost)
+	brokerURL, err := url.Parse(vhost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := testkit.NewProxy(t, broker.Host)
+	proxy := testkit.NewProxy(t, brokerURL.Host)
 	s := startProcess(t, db, dsn, proxy.URL(t, vhost), func(c *config.Config) { c.Broker.ReconnectMaxBackoff = 300 * time.Millisecond })
 	s.amqpURL = vhost // the test's own connections bypass the proxy
 	m := newMall(t, s)
@@ -233,7 +234,7 @@ func TestServeReconnectsWithinItsBackoffAfterABrokerOutage(t *testing.T) {
 	if d := s.poisoned("saga", 30*time.Second); d.MessageId != malformed {
 		t.Errorf("saga.poison holds %s, want the malformed reply %s", d.MessageId, malformed)
 	}
-	sentToWait := s.tap(messaging.WaitName("depot", s.cfg.Retry.Waits[0]))
+	sentToWait := s.tap(broker.WaitName("depot", s.cfg.Retry.Waits[0]))
 	waiting := s.publish(events.CreateShoppingList{OrderID: uuid.NewString(), Items: []events.Item{
 		{StoreID: uuid.NewString(), ProductID: uuid.NewString(), ProductName: "Pie", Price: 250, Quantity: 1},
 	}}, "")

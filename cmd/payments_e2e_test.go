@@ -11,10 +11,10 @@ import (
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/handlers/payments"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
 )
 
 // paymentsAwait reads deliveries of a tap until one decodes to a T that
@@ -158,8 +158,8 @@ func TestPaymentsSagaCommandsEndToEnd(t *testing.T) {
 	malformed := events.ConfirmPayment{OrderID: uuid.NewString(), PaymentID: "pay-1", CustomerID: customer, Amount: 1000}
 	malformedID := s.publish(malformed, "")
 	if d := s.poisoned("payments", 20*time.Second); d.MessageId != malformedID ||
-		!strings.Contains(fmt.Sprint(d.Headers[messaging.ReasonPoisonedKey]), `paymentId "pay-1" is not a UUID`) {
-		t.Errorf("poisoned %s because %v; want %s, for its malformed payment ID", d.MessageId, d.Headers[messaging.ReasonPoisonedKey], malformedID)
+		!strings.Contains(fmt.Sprint(d.Headers[broker.ReasonPoisonedKey]), `paymentId "pay-1" is not a UUID`) {
+		t.Errorf("poisoned %s because %v; want %s, for its malformed payment ID", d.MessageId, d.Headers[broker.ReasonPoisonedKey], malformedID)
 	}
 	if n := paymentsOutboxCount(s, events.CreateOrderReplyName, malformed.OrderID); n != 0 {
 		t.Errorf("%d replies to a malformed command, want none", n)
@@ -206,7 +206,7 @@ func TestPaymentsSagaCommandsEndToEnd(t *testing.T) {
 	}
 
 	ch := paymentsChannel(s)
-	if n := paymentsQueue(s, ch, messaging.PoisonName(payments.Service)); n != 0 {
+	if n := paymentsQueue(s, ch, broker.PoisonName(payments.Service)); n != 0 {
 		t.Errorf("payments.poison holds %d messages, want 0: refusals are replies, not failures", n)
 	}
 }
@@ -328,7 +328,7 @@ func TestPaymentsInvoicesEndToEnd(t *testing.T) {
 	// Canceling an order whose invoice is paid is refused: the message is
 	// poisoned with the reason for a person to look at, and nothing changes.
 	ch := paymentsChannel(s)
-	poison := messaging.PoisonName(payments.Service)
+	poison := broker.PoisonName(payments.Service)
 	s.publish(events.OrderCanceled{OrderID: orderA, CustomerID: customer, PaymentID: payA}, "")
 	var d amqp.Delivery
 	testkit.Eventually(t, 15*time.Second, "the OrderCanceled of a paid order reaches "+poison, func() bool {
@@ -340,10 +340,10 @@ func TestPaymentsInvoicesEndToEnd(t *testing.T) {
 		}
 		return ok
 	})
-	if reason, _ := d.Headers[messaging.ReasonPoisonedKey].(string); !strings.Contains(reason, "invoice is already paid") {
+	if reason, _ := d.Headers[broker.ReasonPoisonedKey].(string); !strings.Contains(reason, "invoice is already paid") {
 		t.Errorf("poison reason = %q, want it to say the invoice is paid", reason)
 	}
-	if handler, _ := d.Headers[messaging.HandlerPoisonedKey].(string); handler != "payments.OnOrderCanceled" {
+	if handler, _ := d.Headers[broker.HandlerPoisonedKey].(string); handler != "payments.OnOrderCanceled" {
 		t.Errorf("poisoned by %q, want payments.OnOrderCanceled", handler)
 	}
 	if p := paymentsGet(s, "/api/payments/"+payA, "payment"); p["status"] != "confirmed" {

@@ -13,45 +13,74 @@ import (
 	"strings"
 	"time"
 
+	wamqp "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/config"
-	"github.com/mallbots/mallbots/messaging"
 	"github.com/mallbots/mallbots/migrations"
 	"github.com/mallbots/mallbots/postgres"
+	"github.com/mallbots/mallbots/replay"
 )
+
+// The replay command group, one verb per file (gh's pkg/cmd/pr shape):
+//
+//	replay            re-deliver a selection of poisoned messages (this file)
+//	replay list       replay_list.go
+//	replay show ID    replay_show.go
+//	replay discard    replay_discard.go
+//	replay history    replay_history.go
+//	replay from-log   replay_fromlog.go
+//
+// Each verb has an options struct, its own flags, and a runF seam
+// (replayRunners) through which tests see the options a command line makes
+// without a broker. The selection flags are defined once
+// (replay_selection.go); the text layouts are in replay_render.go.
 
 // replayConnectTimeout bounds the wait for the broker and the database when
 // --connect-timeout is 0 (serve's "wait forever"): an operator's command
 // must fail clearly, not hang.
 const replayConnectTimeout = 10 * time.Second
 
-// historyLimit is how many runs --history shows without --limit.
-const historyLimit = 20
-
-// replayFlags are replay's own flags; the connection settings come from
-// bindSettings.
-type replayFlags struct {
-	services, handlers, topics, ids []string
-	errorText, since, until, show   string
-	limit                           int
-	rate                            float64
-	dryRun, yes, list, history      bool
-	discard, fromLog                bool
+// replayRunners are the replay verbs' runF seams: a nil one runs the verb;
+// a test sets one to receive the verb's options instead.
+type replayRunners struct {
+	replay  func(*replayOptions) error
+	list    func(*listOptions) error
+	show    func(*showOptions) error
+	discard func(*discardOptions) error
+	history func(*historyOptions) error
+	fromLog func(*fromLogOptions) error
 }
 
-func newReplay() *cobra.Command {
-	var f replayFlags
+// replayOptions is `mallbots replay`: re-deliver a selection of poisoned
+// messages, each to the handler that failed it.
+type replayOptions struct {
+	env       replayEnv
+	selection poisonSelection
+	dryRun    bool
+	yes       bool
+	rate      float64
+}
+
+func newReplay() *cobra.Command { return newReplayWith(replayRunners{}) }
+
+// newReplayWith builds the replay group with r's seams.
+func newReplayWith(r replayRunners) *cobra.Command {
+	o := &replayOptions{}
+	var f selectionFlags
 	c := &cobra.Command{
 		Use:   "replay",
-		Short: "Re-deliver poisoned messages to the handler that failed them, or events from the event log",
-		Long: `replay reads the poison queues (<service>.poison) and re-delivers each selected
-message only to the handler that failed it: to that handler's own queue through
-the default exchange, never to the event's fan-out exchange, so no other
-consumer sees it twice. The message keeps its UUID, payload, correlation and
-causation IDs and headers, and gains replay_count (incremented) and replayed_at.
-A message that fails again returns to the poison queue with its replay count.
+		Short: "Re-deliver poisoned messages to the handler that failed them; list, show, discard them; replay the event log",
+		Long: `replay works on the messages that handlers could not process: each service's
+poison queue (<service>.poison) holds them with the reason. Run without a verb,
+it re-delivers the selected messages, each only to the handler that failed it:
+to that handler's own queue through the default exchange, never to the event's
+fan-out exchange, so no other consumer sees it twice. The message keeps its
+UUID, payload, correlation and causation IDs and headers, and gains
+replay_count (incremented) and replayed_at. A message that fails again returns
+to the poison queue with its replay count.
 
 Selection (all given criteria must hold; none selects everything):
   --service, --handler, --topic, --id   exact names, repeatable or comma-separated
@@ -59,6 +88,7 @@ Selection (all given criteria must hold; none selects everything):
   --since, --until TIME                 when the message was (last) poisoned:
                                         RFC 3339, a date, or a duration ago (2h, 7d)
   --limit N                             the first N matches, in queue order
+replay list and replay discard take the same flags.
 
 Safety: messages are read from the poison queue without being removed. Each
 selected message is recorded in the audit trail, published to its handler's
@@ -67,28 +97,10 @@ Messages not selected are never touched and keep their order. Killing replay
 at any point (even kill -9) loses nothing: a message is re-delivered, or still
 poisoned, or (killed between the confirm and the removal) both, and then the
 handler's inbox drops the second copy, as it drops any message replayed twice.
-
-Modes (one at a time):
-  (default)    re-deliver the selection; --dry-run prints it and changes nothing
-  --list       poison queues with counts, grouped by handler and error, oldest first
-  --show ID    one message in full: properties, headers, payload
-  --discard    remove the selection for good, after recording each message in
-               full (headers and payload) in the audit trail
-  --history    the audit trail: who replayed or discarded what, when, and how it went
-  --from-log   re-deliver events retained in the producing service's outbox (the
-               event log) to one handler, in commit order, e.g. to rebuild a read
-               model or feed a new consumer
+Replay never touches the inbox: a message that succeeded must stay done.
 
 Without --yes, acting on more than one message asks for confirmation on a
 terminal, and is refused (exit code 2) when stdin is not a terminal.
-
-The event log keeps relayed events for --event-log-retention
-(MALLBOTS_EVENT_LOG_RETENTION, default 168h) of the serve processes, whose
-relays prune older ones; --from-log can reach back that far. The handler's
-inbox drops events it has already processed: to rebuild a read model, empty
-it and delete its handlers' inbox rows in one transaction first, e.g.
-  BEGIN; TRUNCATE baskets.products_cache;
-  DELETE FROM baskets.inbox WHERE handler LIKE 'baskets.OnProduct%'; COMMIT;
 
 replay does not read MALLBOTS_SERVICES: which poison queues it reads is
 chosen with --service alone. It gives up on an unreachable broker or database
@@ -96,12 +108,9 @@ after --connect-timeout (10s when that is 0).
 
 Exit codes: 0 done (also when nothing matched), 1 a failure (a message that
 could not be re-delivered stays poisoned), 2 bad usage.`,
-		Example: `  # What is poisoned, grouped by handler and error:
-  mallbots replay --list
-  mallbots replay --list --service=baskets
-
-  # Look at one message in full:
-  mallbots replay --show 0199a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d
+		Example: `  # What is poisoned, then one message in full:
+  mallbots replay list
+  mallbots replay show 0199a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d
 
   # See what a replay would do, then do it:
   mallbots replay --handler=baskets.OnProductRebranded --dry-run
@@ -117,223 +126,114 @@ could not be re-delivered stays poisoned), 2 bad usage.`,
   # Replay slowly, at 5 messages a second:
   mallbots replay --service=baskets --rate=5 --yes
 
-  # Remove messages that can never succeed (recorded in the audit trail first):
-  mallbots replay --discard --id=0199a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d
-  mallbots replay --discard --error="decode stores.ProductRebranded payload" --dry-run
-
-  # The audit trail:
-  mallbots replay --history
-  mallbots replay --history --limit=5
-
-  # Rebuild a read model from the event log (after emptying it and its inbox rows):
-  mallbots replay --from-log --topic=stores.ProductAdded --handler=baskets.OnProductAdded --yes
-  mallbots replay --from-log --handler=baskets.OnProductRebranded --since=24h --dry-run
-  mallbots replay --from-log --handler=baskets.OnStoreCreated --since=2024-05-01 --until=2024-05-02 --rate=100 --yes`,
+  # Remove what can never succeed, see who did what, rebuild from the event log:
+  mallbots replay discard --id=0199a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d
+  mallbots replay history
+  mallbots replay from-log --handler=baskets.OnProductAdded --yes`,
 		Args: cobra.NoArgs,
 	}
 	fl := c.Flags()
-	fl.StringSliceVar(&f.services, "service", nil, "read only these services' poison queues (repeatable or comma-separated), e.g. --service=baskets")
-	fl.StringSliceVar(&f.handlers, "handler", nil, "select messages that this handler failed (repeatable), e.g. --handler=baskets.OnProductAdded; with --from-log, the one handler to re-deliver to")
-	fl.StringSliceVar(&f.topics, "topic", nil, "select messages of this event (repeatable), e.g. --topic=stores.ProductAdded; with --from-log, the event to re-deliver")
-	fl.StringSliceVar(&f.ids, "id", nil, "select the message with this UUID (repeatable), e.g. --id=0199a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d")
-	fl.StringVar(&f.errorText, "error", "", `select messages whose failure reason contains this text, any case, e.g. --error="not found"`)
-	fl.StringVar(&f.since, "since", "", "select messages poisoned (events committed, with --from-log) at or after this time: RFC 3339, a date or a duration ago, e.g. --since=2h, --since=2024-05-01T08:00:00Z")
-	fl.StringVar(&f.until, "until", "", "select messages poisoned (events committed) at or before this time, same forms as --since, e.g. --until=30m")
-	fl.IntVar(&f.limit, "limit", 0, "act on at most this many matches, first in queue (commit) order; with --history, runs shown (default 20), e.g. --limit=10")
-	fl.BoolVar(&f.dryRun, "dry-run", false, "print what would be re-delivered or discarded and change nothing, e.g. --handler=baskets.OnProductAdded --dry-run")
-	fl.Float64Var(&f.rate, "rate", 0, "re-deliver at most this many messages per second (0: as fast as confirmed), e.g. --rate=5")
-	fl.BoolVar(&f.yes, "yes", false, "act on more than one message without asking, e.g. in scripts: --handler=baskets.OnProductAdded --yes")
-	fl.BoolVar(&f.list, "list", false, "list the poison queues with counts grouped by handler and error, oldest first, e.g. --list --service=baskets")
-	fl.StringVar(&f.show, "show", "", "print the message with this UUID in full (properties, headers, payload), e.g. --show=0199a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d")
-	fl.BoolVar(&f.discard, "discard", false, "remove the selected messages from the poison queue, after recording them in full in the audit trail, e.g. --discard --id=…")
-	fl.BoolVar(&f.history, "history", false, "show the audit trail of replays and discards, newest first, e.g. --history --limit=5")
-	fl.BoolVar(&f.fromLog, "from-log", false, "re-deliver retained events of --topic from the producer's event log to --handler's queue, in commit order, e.g. --from-log --topic=stores.ProductAdded --handler=baskets.OnProductAdded")
-	s := bindSettings(c, "database-url", "amqp-url", "connect-timeout", "reconnect-max-backoff", "log-format", "log-level")
+	f.add(fl, true)
+	fl.BoolVar(&o.dryRun, "dry-run", false, "print what would be re-delivered and change nothing, e.g. --handler=baskets.OnProductAdded --dry-run")
+	fl.Float64Var(&o.rate, "rate", 0, "re-deliver at most this many messages per second (0: as fast as confirmed), e.g. --rate=5")
+	fl.BoolVar(&o.yes, "yes", false, "act on more than one message without asking, e.g. in scripts: --handler=baskets.OnProductAdded --yes")
+	addOldForms(c)
+	s := bindSettings(c, replayBrokerSettings...)
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		cfg, err := s.resolve()
+		if ran, err := runOldForm(cmd, r); ran {
+			return err
+		}
+		env, err := newReplayEnv(cmd, s)
 		if err != nil {
 			return err
 		}
-		r, err := newReplayRun(cmd, cfg, f)
-		if err != nil {
+		if err := checkRate(o.rate); err != nil {
 			return err
 		}
-		switch {
-		case f.list:
-			return r.list()
-		case f.show != "":
-			return r.showMessage(f.show)
-		case f.history:
-			return r.showHistory()
-		case f.fromLog:
-			return r.fromLog()
-		default:
-			return r.poison()
+		if o.selection, err = f.resolve(cmd.Flags().Changed("error"), env.now); err != nil {
+			return err
 		}
+		o.env = env
+		if r.replay != nil {
+			return r.replay(o)
+		}
+		return actOnPoison(o.env, o.selection, poisonAction{action: replay.ActionReplay, dryRun: o.dryRun, yes: o.yes, rate: o.rate})
+	}
+	for _, verb := range []string{"list", "show", "discard", "history", "from-log"} {
+		c.AddCommand(r.verb(verb))
 	}
 	return c
 }
 
-// replayRun is one validated invocation of replay.
-type replayRun struct {
-	cmd      *cobra.Command
-	ctx      context.Context
-	cfg      config.Config
-	flags    replayFlags
-	logger   *slog.Logger
-	services []string // whose poison queues to read
-	handlers map[string]messaging.Handler
-	sel      messaging.Selection
-	now      time.Time
+// verb builds the replay verb called name.
+func (r replayRunners) verb(name string) *cobra.Command {
+	switch name {
+	case "list":
+		return newReplayList(r.list)
+	case "show":
+		return newReplayShow(r.show)
+	case "discard":
+		return newReplayDiscard(r.discard)
+	case "history":
+		return newReplayHistory(r.history)
+	default:
+		return newReplayFromLog(r.fromLog)
+	}
 }
 
-// newReplayRun checks the flags together and against the registry of
-// services and handlers; every problem is a usage error.
-func newReplayRun(cmd *cobra.Command, cfg config.Config, f replayFlags) (*replayRun, error) {
-	usage := func(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
-	modes := 0
-	for _, on := range []bool{f.list, f.show != "", f.history, f.discard, f.fromLog} {
-		if on {
-			modes++
-		}
-	}
-	if modes > 1 {
-		return nil, usage("--list, --show, --history, --discard and --from-log exclude each other; give one")
-	}
-	if f.limit < 0 {
-		return nil, usage("--limit %d must not be negative", f.limit)
-	}
-	if f.rate < 0 {
-		return nil, usage("--rate %g must not be negative", f.rate)
-	}
-	if f.errorText == "" && cmd.Flags().Changed("error") {
-		return nil, usage("--error needs some text to look for in the failure reasons")
-	}
-	for _, id := range f.ids {
-		if strings.TrimSpace(id) == "" {
-			return nil, usage("--id needs a message UUID")
-		}
-	}
-	selecting := len(f.services)+len(f.handlers)+len(f.topics)+len(f.ids) > 0 || f.errorText != "" || f.since != "" || f.until != ""
-	acting := f.dryRun || f.yes || f.rate > 0
-	switch {
-	case (f.list || f.show != "") && (acting || f.limit > 0):
-		return nil, usage("--dry-run, --yes, --rate and --limit go with a replay, --discard or --from-log, not with --list or --show")
-	case f.show != "" && (len(f.handlers)+len(f.topics)+len(f.ids) > 0 || f.errorText != "" || f.since != "" || f.until != ""):
-		return nil, usage("--show takes a message UUID and at most --service")
-	case f.history && (selecting || acting):
-		return nil, usage("--history takes only --limit")
-	case f.discard && !selecting:
-		return nil, usage("--discard needs a selection (--service, --handler, --topic, --id, --error, --since or --until): it will not discard everything")
-	case f.fromLog && (len(f.services) > 0 || len(f.ids) > 0 || f.errorText != ""):
-		return nil, usage("--from-log selects events by --topic, --since, --until and --limit; --service, --id and --error apply to poisoned messages")
-	}
+// The connection settings of the replay verbs: each binds the ones it uses.
+var (
+	replayBrokerSettings = []string{"database-url", "amqp-url", "connect-timeout", "reconnect-max-backoff", "log-format", "log-level"}
+	replayReadSettings   = []string{"amqp-url", "connect-timeout", "reconnect-max-backoff", "log-format", "log-level"}
+	replayAuditSettings  = []string{"database-url", "connect-timeout", "log-format", "log-level"}
+)
 
-	chosen, err := wireServices(f.services, wiring{})
+// replayEnv is what every replay verb runs with: the resolved settings, the
+// command's context, input and outputs, and when it started.
+type replayEnv struct {
+	ctx    context.Context
+	cfg    config.Config
+	in     io.Reader
+	out    io.Writer
+	errOut io.Writer
+	now    time.Time
+}
+
+// newReplayEnv resolves the verb's settings.
+func newReplayEnv(cmd *cobra.Command, s *settings) (replayEnv, error) {
+	cfg, err := s.resolve()
 	if err != nil {
-		return nil, err
+		return replayEnv{}, err
 	}
-	everyone, _ := wireServices(nil, wiring{})
-	r := &replayRun{
-		cmd: cmd, ctx: cmd.Context(), cfg: cfg, flags: f, logger: newLogger(cfg, cmd.ErrOrStderr()),
-		handlers: map[string]messaging.Handler{}, now: time.Now().UTC(),
-	}
-	topics := map[string]bool{}
-	for _, s := range everyone {
-		for _, h := range s.handlers {
-			r.handlers[h.Name] = h
-			topics[h.Topic] = true
-		}
-	}
-	selected := map[string]bool{}
-	for _, s := range chosen {
-		selected[s.name] = true
-	}
-	for _, h := range f.handlers {
-		handler, ok := r.handlers[h]
-		if !ok {
-			return nil, usage("unknown handler %s; valid handlers are: %s", h, strings.Join(sortedKeys(r.handlers), ", "))
-		}
-		if !selected[handler.Service] {
-			return nil, usage("handler %s belongs to service %s, which --service leaves out", h, handler.Service)
-		}
-	}
-	for _, t := range f.topics {
-		if !topics[t] {
-			return nil, usage("no handler consumes topic %s; topics with handlers are: %s", t, strings.Join(sortedKeys(topics), ", "))
-		}
-	}
-	if r.sel.Since, err = parseFlagTime("since", f.since, r.now); err != nil {
-		return nil, err
-	}
-	if r.sel.Until, err = parseFlagTime("until", f.until, r.now); err != nil {
-		return nil, err
-	}
-	if !r.sel.Since.IsZero() && !r.sel.Until.IsZero() && r.sel.Until.Before(r.sel.Since) {
-		return nil, usage("--until (%s) is before --since (%s)", r.sel.Until.Format(time.RFC3339), r.sel.Since.Format(time.RFC3339))
-	}
-	r.sel.Handlers, r.sel.Topics, r.sel.IDs, r.sel.Error, r.sel.Limit = f.handlers, f.topics, f.ids, f.errorText, f.limit
-
-	if f.fromLog {
-		if len(f.handlers) != 1 {
-			return nil, usage("--from-log needs exactly one --handler to re-deliver to, e.g. --handler=baskets.OnProductAdded")
-		}
-		h := r.handlers[f.handlers[0]]
-		if len(f.topics) > 1 || (len(f.topics) == 1 && f.topics[0] != h.Topic) {
-			return nil, usage("handler %s consumes %s only; --topic must be that (or left out)", h.Name, h.Topic)
-		}
-		r.sel.Topics = []string{h.Topic}
-	}
-
-	// Which poison queues to read: those named, else those of the named
-	// handlers, else all.
-	for _, s := range chosen {
-		if len(f.services) > 0 || len(f.handlers) == 0 || slices.ContainsFunc(f.handlers, func(h string) bool { return r.handlers[h].Service == s.name }) {
-			r.services = append(r.services, s.name)
-		}
-	}
-	return r, nil
+	return replayEnv{ctx: cmd.Context(), cfg: cfg, in: cmd.InOrStdin(), out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr(),
+		now: time.Now().UTC()}, nil
 }
 
-func parseFlagTime(flag, value string, now time.Time) (time.Time, error) {
-	if value == "" {
-		return time.Time{}, nil
-	}
-	t, err := messaging.ParseTime(value, now)
-	if err != nil {
-		return time.Time{}, UsageError{fmt.Errorf("--%s: %w", flag, err)}
-	}
-	return t, nil
-}
+func (e replayEnv) logger() *slog.Logger { return newLogger(e.cfg, e.errOut) }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func (r *replayRun) out() io.Writer { return r.cmd.OutOrStdout() }
-
-func (r *replayRun) connectTimeout() time.Duration {
-	if r.cfg.Broker.ConnectTimeout > 0 {
-		return r.cfg.Broker.ConnectTimeout
+func (e replayEnv) connectTimeout() time.Duration {
+	if e.cfg.Broker.ConnectTimeout > 0 {
+		return e.cfg.Broker.ConnectTimeout
 	}
 	return replayConnectTimeout
 }
 
-// readPoison connects to the broker and reads the selected services'
-// poison queues; the caller closes both.
-func (r *replayRun) readPoison() (*messaging.PoisonQueues, func(), error) {
-	ctx, cancel := context.WithTimeout(r.ctx, r.connectTimeout())
+// dial connects to the broker within the connect timeout; the caller closes
+// the connection.
+func (e replayEnv) dial() (*wamqp.ConnectionWrapper, error) {
+	ctx, cancel := context.WithTimeout(e.ctx, e.connectTimeout())
 	defer cancel()
-	conn, err := messaging.Dial(ctx, r.cfg.AMQPURL, r.cfg.Broker.ReconnectMaxBackoff, r.logger)
+	return broker.Dial(ctx, e.cfg.AMQPURL, e.cfg.Broker.ReconnectMaxBackoff, e.logger())
+}
+
+// readPoison connects to the broker and reads services' poison queues; the
+// caller closes both with the returned func.
+func (e replayEnv) readPoison(services []string) (*replay.PoisonQueues, func(), error) {
+	conn, err := e.dial()
 	if err != nil {
 		return nil, nil, err
 	}
-	q, err := messaging.ReadPoisonQueues(r.ctx, conn.Connection(), r.services)
+	q, err := replay.ReadPoisonQueues(e.ctx, conn.Connection(), services)
 	if err != nil {
 		conn.Close()
 		return nil, nil, err
@@ -343,10 +243,10 @@ func (r *replayRun) readPoison() (*messaging.PoisonQueues, func(), error) {
 
 // openDB connects to the database and, when replay will write the audit
 // trail (migration 0012), migrates it; the caller closes the DB.
-func (r *replayRun) openDB(migrate bool) (*postgres.DB, error) {
-	ctx, cancel := context.WithTimeout(r.ctx, r.connectTimeout())
+func (e replayEnv) openDB(migrate bool) (*postgres.DB, error) {
+	ctx, cancel := context.WithTimeout(e.ctx, e.connectTimeout())
 	defer cancel()
-	db, err := postgres.Connect(ctx, r.cfg.DatabaseURL, r.logger)
+	db, err := postgres.Connect(ctx, e.cfg.DatabaseURL, e.logger())
 	if err != nil {
 		return nil, err
 	}
@@ -359,106 +259,84 @@ func (r *replayRun) openDB(migrate bool) (*postgres.DB, error) {
 	return db, nil
 }
 
-func (r *replayRun) list() error {
-	q, closeAll, err := r.readPoison()
+// confirm asks whether to do what (e.g. "re-deliver 3 message(s)") when it
+// concerns more than one message, unless yes. When stdin is not a terminal
+// nobody can answer: that is a usage error.
+func (e replayEnv) confirm(what string, n int, yes bool) error {
+	if yes || n <= 1 {
+		return nil
+	}
+	in, ok := e.in.(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) {
+		return usageError("refusing to %s without confirmation: stdin is not a terminal; check the selection with --dry-run, then pass --yes", what)
+	}
+	fmt.Fprintf(e.errOut, "%s? [y/N] ", what)
+	answer, _ := bufio.NewReader(in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return nil
+	}
+	return errors.New("not confirmed; nothing changed")
+}
+
+// poisonAction is what `replay` and `replay discard` do to their selection.
+type poisonAction struct {
+	// action is replay.ActionReplay or replay.ActionDiscard.
+	action      string
+	dryRun, yes bool
+	rate        float64
+}
+
+// actOnPoison re-delivers or discards the selected poisoned messages: it
+// prints them, stops there on a dry run, asks for confirmation, then acts,
+// printing what became of each message and a total with the audit run.
+func actOnPoison(e replayEnv, p poisonSelection, a poisonAction) error {
+	verb, done := "re-deliver", "re-delivered"
+	if a.action == replay.ActionDiscard {
+		verb, done = "discard", "discarded"
+	}
+	q, closeAll, err := e.readPoison(p.services)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	return messaging.WriteList(r.out(), r.services, r.sel.Select(q.Messages()), r.now)
-}
-
-func (r *replayRun) showMessage(id string) error {
-	q, closeAll, err := r.readPoison()
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	found := 0
-	for _, m := range q.Messages() {
-		if m.ID != id {
-			continue
-		}
-		if found > 0 {
-			fmt.Fprintln(r.out())
-		}
-		found++
-		if err := messaging.WriteMessage(r.out(), m); err != nil {
-			return err
-		}
-	}
-	if found == 0 {
-		return fmt.Errorf("no message %s in the poison queues of %s", id, strings.Join(r.services, ", "))
-	}
-	return nil
-}
-
-func (r *replayRun) showHistory() error {
-	db, err := r.openDB(true)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	limit := r.flags.limit
-	if limit == 0 {
-		limit = historyLimit
-	}
-	runs, err := messaging.NewAudit(db.Pool).History(r.ctx, limit)
-	if err != nil {
-		return err
-	}
-	return messaging.WriteHistory(r.out(), runs)
-}
-
-// poison re-delivers or discards the selected poisoned messages.
-func (r *replayRun) poison() error {
-	action, verb, done := messaging.ActionReplay, "re-deliver", "re-delivered"
-	if r.flags.discard {
-		action, verb, done = messaging.ActionDiscard, "discard", "discarded"
-	}
-	q, closeAll, err := r.readPoison()
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	msgs := r.sel.Select(q.Messages())
+	msgs := p.sel.Select(q.Messages())
 	if len(msgs) == 0 {
-		fmt.Fprintf(r.out(), "no poisoned messages match in %s\n", strings.Join(r.services, ", "))
+		fmt.Fprintf(e.out, "no poisoned messages match in %s\n", strings.Join(p.services, ", "))
 		return nil
 	}
-	if err := messaging.WriteTable(r.out(), msgs, r.now); err != nil {
+	if err := writeTable(e.out, msgs, e.now); err != nil {
 		return err
 	}
-	if r.flags.dryRun {
-		fmt.Fprintf(r.out(), "\ndry run: would %s %d message(s); nothing changed\n", verb, len(msgs))
+	if a.dryRun {
+		fmt.Fprintf(e.out, "\ndry run: would %s %d message(s); nothing changed\n", verb, len(msgs))
 		return nil
 	}
-	if err := r.confirm(fmt.Sprintf("%s %d message(s)", verb, len(msgs)), len(msgs)); err != nil {
+	if err := e.confirm(fmt.Sprintf("%s %d message(s)", verb, len(msgs)), len(msgs), a.yes); err != nil {
 		return err
 	}
-	db, err := r.openDB(true)
+	db, err := e.openDB(true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	fmt.Fprintln(r.out())
-	handlers := sortedKeys(r.handlers)
-	res, err := q.Apply(r.ctx, msgs, messaging.ApplyOptions{
-		Action: action, Audit: messaging.NewAudit(db.Pool), Actor: actor(), Selection: r.describe(),
-		Handlers: handlers, Rate: r.flags.rate,
-		Progress: func(m messaging.PoisonMessage, err error) {
-			if err != nil {
-				fmt.Fprintf(r.out(), "failed       %s  %s: %v\n", m.ID, m.Handler, err)
-				return
+	fmt.Fprintln(e.out)
+	handlers, _ := consumers()
+	res, err := q.Apply(e.ctx, msgs, replay.ApplyOptions{
+		Action: a.action, Audit: replay.NewAudit(db.Pool), Actor: actor(), Selection: p.describe(),
+		Handlers: sortedKeys(handlers), Rate: a.rate,
+		Progress: func(m replay.PoisonMessage, err error) {
+			switch {
+			case err != nil:
+				fmt.Fprintf(e.out, "failed       %s  %s: %v\n", m.ID, m.Handler, err)
+			case a.action == replay.ActionDiscard:
+				fmt.Fprintf(e.out, "%-12s %s  from %s\n", done, m.ID, broker.PoisonName(m.Service))
+			default:
+				fmt.Fprintf(e.out, "%-12s %s  → %s\n", done, m.ID, m.Handler)
 			}
-			if action == messaging.ActionDiscard {
-				fmt.Fprintf(r.out(), "%-12s %s  from %s\n", done, m.ID, messaging.PoisonName(m.Service))
-				return
-			}
-			fmt.Fprintf(r.out(), "%-12s %s  → %s\n", done, m.ID, m.Handler)
 		},
 	})
-	fmt.Fprintf(r.out(), "\n%s %d of %d message(s), %d failed (audit run %s)\n", done, res.Succeeded, len(msgs), res.Failed, res.RunID)
+	fmt.Fprintf(e.out, "\n%s %d of %d message(s), %d failed (audit run %s)\n", done, res.Succeeded, len(msgs), res.Failed, res.RunID)
 	if err != nil {
 		return err
 	}
@@ -466,81 +344,6 @@ func (r *replayRun) poison() error {
 		return fmt.Errorf("%d message(s) could not be %s and stay in their poison queue", res.Failed, done)
 	}
 	return nil
-}
-
-// fromLog re-delivers events from the event log to one handler.
-func (r *replayRun) fromLog() error {
-	handler := r.flags.handlers[0]
-	query := messaging.LogQuery{Topic: r.sel.Topics[0], Since: r.sel.Since, Until: r.sel.Until, Limit: r.sel.Limit}
-	db, err := r.openDB(!r.flags.dryRun)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	log := messaging.NewEventLog(db.Pool)
-	n, err := log.Count(r.ctx, query)
-	if err != nil {
-		return err
-	}
-	what := fmt.Sprintf("%d event(s) of %s from the event log to %s", n, query.Topic, handler)
-	if r.flags.dryRun || n == 0 {
-		if n > 0 {
-			fmt.Fprintf(r.out(), "dry run: would re-deliver %s; nothing changed\n", what)
-		} else {
-			fmt.Fprintf(r.out(), "no events of %s in the event log match\n", query.Topic)
-		}
-		return nil
-	}
-	if err := r.confirm("re-deliver "+what, n); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(r.ctx, r.connectTimeout())
-	conn, err := messaging.Dial(ctx, r.cfg.AMQPURL, r.cfg.Broker.ReconnectMaxBackoff, r.logger)
-	cancel()
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	bar := newProgressBar(r.cmd.ErrOrStderr(), "re-delivering to "+handler)
-	res, err := messaging.ReplayLog(r.ctx, conn.Connection(), log, messaging.LogReplay{
-		Query: query, Handler: handler, Audit: messaging.NewAudit(db.Pool), Actor: actor(),
-		Selection: r.describe(), Rate: r.flags.rate, Progress: bar.update,
-	})
-	bar.done()
-	fmt.Fprintf(r.out(), "re-delivered %d of %d event(s) of %s to %s (audit run %s)\n", res.Redelivered, res.Total, query.Topic, handler, res.RunID)
-	if res.Skipped > 0 {
-		fmt.Fprintf(r.out(), "skipped %d event log row(s) that are not forwarder envelopes\n", res.Skipped)
-	}
-	return err
-}
-
-// describe is the selection as the audit trail records it.
-func (r *replayRun) describe() string {
-	d := r.sel.String()
-	if len(r.flags.services) > 0 {
-		d = "--service=" + strings.Join(r.flags.services, ",") + " " + d
-	}
-	return d
-}
-
-// confirm asks whether to do what (e.g. "re-deliver 3 message(s)") when it
-// concerns more than one message, unless --yes. When stdin is not a
-// terminal nobody can answer: that is a usage error.
-func (r *replayRun) confirm(what string, n int) error {
-	if r.flags.yes || n <= 1 {
-		return nil
-	}
-	in, ok := r.cmd.InOrStdin().(*os.File)
-	if !ok || !term.IsTerminal(int(in.Fd())) {
-		return UsageError{fmt.Errorf("refusing to %s without confirmation: stdin is not a terminal; check the selection with --dry-run, then pass --yes", what)}
-	}
-	fmt.Fprintf(r.cmd.ErrOrStderr(), "%s? [y/N] ", what)
-	answer, _ := bufio.NewReader(in).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(answer)) {
-	case "y", "yes":
-		return nil
-	}
-	return errors.New("not confirmed; nothing changed")
 }
 
 // actor names who runs replay, for the audit trail.
@@ -554,31 +357,11 @@ func actor() string {
 	return "unknown"
 }
 
-// progressBar draws a bar on w when w is a terminal, and nothing otherwise.
-type progressBar struct {
-	w     io.Writer
-	label string
-	on    bool
-	drawn bool
-}
-
-func newProgressBar(w io.Writer, label string) *progressBar {
-	f, ok := w.(*os.File)
-	return &progressBar{w: w, label: label, on: ok && term.IsTerminal(int(f.Fd()))}
-}
-
-func (p *progressBar) update(done, total int) {
-	if !p.on || total == 0 {
-		return
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	const width = 30
-	filled := width * done / total
-	fmt.Fprintf(p.w, "\r%s [%s%s] %d/%d", p.label, strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total)
-	p.drawn = true
-}
-
-func (p *progressBar) done() {
-	if p.drawn {
-		fmt.Fprintln(p.w)
-	}
+	slices.Sort(keys)
+	return keys
 }

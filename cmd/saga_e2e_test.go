@@ -9,10 +9,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/config"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
 )
 
 // sagaCommandTaps taps every command topic the saga sends to.
@@ -231,15 +231,15 @@ func TestSagaPoisonsAReplyForAnOrderWithoutASaga(t *testing.T) {
 	orderID := uuid.NewString()
 	id := s.publish(events.CreateOrderReply{OrderID: orderID, Command: events.AuthorizeCustomerName, Success: true}, "")
 	poisoned := s.poisoned("saga", 20*time.Second)
-	reason, _ := poisoned.Headers[messaging.ReasonPoisonedKey].(string)
+	reason, _ := poisoned.Headers[broker.ReasonPoisonedKey].(string)
 	if poisoned.MessageId != id || !strings.Contains(reason, "reply to customers.AuthorizeCustomer for order "+orderID+", which has no create-order saga") {
 		t.Errorf("poisoned message %s with reason %q, want %s with a reason saying the order has no saga", poisoned.MessageId, reason, id)
 	}
-	if handler, _ := poisoned.Headers[messaging.HandlerPoisonedKey].(string); handler != "saga.OnCreateOrderReply" {
+	if handler, _ := poisoned.Headers[broker.HandlerPoisonedKey].(string); handler != "saga.OnCreateOrderReply" {
 		t.Errorf("poisoned by %q, want saga.OnCreateOrderReply", handler)
 	}
-	if _, ok := poisoned.Headers[messaging.DeliveryCountKey]; ok {
-		t.Errorf("poisoned on delivery %v, not the first", poisoned.Headers[messaging.DeliveryCountKey])
+	if _, ok := poisoned.Headers[broker.DeliveryCountKey]; ok {
+		t.Errorf("poisoned on delivery %v, not the first", poisoned.Headers[broker.DeliveryCountKey])
 	}
 }
 

@@ -18,11 +18,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/config"
+	"github.com/mallbots/mallbots/consumer"
 	"github.com/mallbots/mallbots/dsn"
 	"github.com/mallbots/mallbots/httpapi"
-	"github.com/mallbots/mallbots/messaging"
 	"github.com/mallbots/mallbots/migrations"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
@@ -90,7 +92,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 	if len(applied) > 0 {
 		logger.Info("applied migrations", "migrations", strings.Join(applied, ","))
 	}
-	conn, err := messaging.Dial(connectCtx, cfg.AMQPURL, cfg.Broker.ReconnectMaxBackoff, logger)
+	conn, err := broker.Dial(connectCtx, cfg.AMQPURL, cfg.Broker.ReconnectMaxBackoff, logger)
 	if err != nil {
 		return err
 	}
@@ -104,7 +106,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 		return err
 	}
 
-	w := wiring{db: db, logger: logger}
+	// One bell for the process: the outboxes of its services ring it, and
+	// their relays, which run here too, listen.
+	bell := outbox.NewBell()
+	w := wiring{db: db, logger: logger, bell: bell}
 	selected, _ = wireServices(cfg.Services, w)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -112,16 +117,16 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 	mux := httpapi.NewMux(httpapi.LimitBody(int64(cfg.HTTP.MaxBodyBytes)),
 		httpapi.Idempotency(postgres.NewIdempotencyKeys(db, cfg.IdempotencyRetention)))
 	var routers []*message.Router
-	relays := map[string]*messaging.Relay{}
-	relayCfg := messaging.RelayConfig{BatchSize: cfg.Relay.BatchSize, PollInterval: cfg.Relay.PollInterval, Retention: cfg.Relay.Retention,
+	relays := map[string]*outbox.Relay{}
+	relayCfg := outbox.RelayConfig{BatchSize: cfg.Relay.BatchSize, PollInterval: cfg.Relay.PollInterval, Retention: cfg.Relay.Retention,
 		MaxBackoff: cfg.Broker.ReconnectMaxBackoff}
 	for _, s := range selected {
 		s.routes(mux)
-		relays[s.name] = messaging.NewRelay(s.name, db.Pool, conn, topology, relayCfg, reg, logger)
+		relays[s.name] = outbox.NewRelay(s.name, db.Pool, conn, topology, bell, relayCfg, reg, logger)
 		if len(s.handlers) == 0 {
 			continue
 		}
-		router, err := messaging.NewRouter(messaging.RouterDeps{
+		router, err := consumer.NewRouter(consumer.RouterDeps{
 			Service: s.name, Handlers: s.handlers, Conn: conn, DB: db,
 			IsPermanent: isDomainRuleError, MustWait: isMissingDataError, Retry: cfg.Retry, Timeout: cfg.HandlerTimeout,
 			Prefetch: cfg.Broker.Prefetch, Consumers: cfg.Broker.Consumers, Registry: reg, Logger: logger,
@@ -225,7 +230,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 }
 
 // declare declares topology on a channel of its own.
-func declare(conn *wamqp.ConnectionWrapper, topology messaging.Topology) error {
+func declare(conn *wamqp.ConnectionWrapper, topology broker.Topology) error {
 	ch, err := conn.Connection().Channel()
 	if err != nil {
 		return fmt.Errorf("open channel to declare the topology: %w", err)

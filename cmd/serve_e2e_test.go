@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
 )
 
 func TestServeEndToEndStoresCustomersBasketsCaches(t *testing.T) {
@@ -121,7 +121,7 @@ func TestTopologyMatchesTheBrokerAfterServe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("topology --check: %v\n%s%s", err, out.String(), errb.String())
 	}
-	wait := messaging.WaitName("baskets", s.cfg.Retry.Waits[0])
+	wait := broker.WaitName("baskets", s.cfg.Retry.Waits[0])
 	for _, name := range []string{"stores.ProductAdded", "baskets.OnProductAdded", "baskets.poison", "stores.poison", wait} {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("topology output lacks %s:\n%s", name, out.String())

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/catalogcache"
+	"github.com/mallbots/mallbots/consumer"
 	"github.com/mallbots/mallbots/correlation"
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/events"
@@ -22,7 +24,7 @@ import (
 	"github.com/mallbots/mallbots/handlers/search"
 	"github.com/mallbots/mallbots/handlers/stores"
 	"github.com/mallbots/mallbots/httpapi"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
@@ -32,17 +34,17 @@ type service struct {
 	name      string
 	routes    func(httpapi.Router)
 	openapi   []byte
-	handlers  []messaging.Handler
+	handlers  []consumer.Handler
 	publishes []events.Event
 }
 
 // spec returns the service as the topology sees it.
-func (s service) spec() messaging.Service {
+func (s service) spec() broker.Service {
 	topics := make([]string, len(s.publishes))
 	for i, e := range s.publishes {
 		topics[i] = e.EventName()
 	}
-	return messaging.Service{Name: s.name, Publishes: topics, Handlers: s.handlers}
+	return broker.Service{Name: s.name, Publishes: topics, Consumes: consumer.Subscriptions(s.handlers...)}
 }
 
 // wiring is what a service's constructor needs. Constructors only store
@@ -50,6 +52,9 @@ func (s service) spec() messaging.Service {
 type wiring struct {
 	db     *postgres.DB
 	logger *slog.Logger
+	// bell is the process's outbox bell, which every service's outbox
+	// rings when a transaction that wrote to it commits.
+	bell *outbox.Bell
 }
 
 // registry lists every service, in the order they start, with one small
@@ -70,71 +75,71 @@ var registry = []struct {
 }
 
 func wireStores(w wiring) service {
-	h := stores.New(postgres.NewStores(w.db, messaging.NewOutbox(stores.Service)), correlation.NewID)
+	h := stores.New(postgres.NewStores(w.db, outbox.New(stores.Service, w.bell)), correlation.NewID)
 	return service{name: stores.Service, routes: h.Routes, openapi: stores.OpenAPI, publishes: stores.Publishes}
 }
 
 func wireCustomers(w wiring) service {
 	const s = customers.Service
-	outbox := messaging.NewOutbox(s)
+	outbox := outbox.New(s, w.bell)
 	h := customers.New(postgres.NewCustomers(w.db, outbox), postgres.NewPublisher(w.db, outbox), correlation.NewID)
 	return service{
 		name:      s,
 		routes:    h.Routes,
 		openapi:   customers.OpenAPI,
 		publishes: customers.Publishes,
-		handlers:  []messaging.Handler{messaging.On(s, h.OnAuthorizeCustomer)},
+		handlers:  []consumer.Handler{consumer.On(s, h.OnAuthorizeCustomer)},
 	}
 }
 
 func wireBaskets(w wiring) service {
 	const s = baskets.Service
 	cache := postgres.NewBasketsCache(w.db)
-	h := baskets.New(postgres.NewBaskets(w.db, messaging.NewOutbox(s)), cache, cache, correlation.NewID)
+	h := baskets.New(postgres.NewBaskets(w.db, outbox.New(s, w.bell)), cache, cache, correlation.NewID)
 	return service{
 		name:      s,
 		routes:    h.Routes,
 		openapi:   baskets.OpenAPI,
 		publishes: baskets.Publishes,
 		handlers: append(catalogConsumers(s, h.Consumers),
-			messaging.On(s, h.OnCustomerRegistered),
-			messaging.On(s, h.OnCustomerEnabled),
-			messaging.On(s, h.OnCustomerDisabled),
-			messaging.On(s, h.OnPaymentAuthorized),
-			messaging.On(s, h.OnPaymentConfirmed),
-			messaging.On(s, h.OnPaymentVoided),
+			consumer.On(s, h.OnCustomerRegistered),
+			consumer.On(s, h.OnCustomerEnabled),
+			consumer.On(s, h.OnCustomerDisabled),
+			consumer.On(s, h.OnPaymentAuthorized),
+			consumer.On(s, h.OnPaymentConfirmed),
+			consumer.On(s, h.OnPaymentVoided),
 		),
 	}
 }
 
 // catalogConsumers lists the consumers that keep service's copy of the
 // stores' catalog, each on its own queue "<service>.On<Event>".
-func catalogConsumers(service string, c catalogcache.Consumers) []messaging.Handler {
-	return []messaging.Handler{
-		messaging.On(service, c.OnStoreCreated),
-		messaging.On(service, c.OnStoreRebranded),
-		messaging.On(service, c.OnProductAdded),
-		messaging.On(service, c.OnProductRebranded),
-		messaging.On(service, c.OnProductPriceIncreased),
-		messaging.On(service, c.OnProductPriceDecreased),
-		messaging.On(service, c.OnProductRemoved),
+func catalogConsumers(service string, c catalogcache.Consumers) []consumer.Handler {
+	return []consumer.Handler{
+		consumer.On(service, c.OnStoreCreated),
+		consumer.On(service, c.OnStoreRebranded),
+		consumer.On(service, c.OnProductAdded),
+		consumer.On(service, c.OnProductRebranded),
+		consumer.On(service, c.OnProductPriceIncreased),
+		consumer.On(service, c.OnProductPriceDecreased),
+		consumer.On(service, c.OnProductRemoved),
 	}
 }
 
 func wirePayments(w wiring) service {
 	const s = payments.Service
-	outbox := messaging.NewOutbox(s)
+	outbox := outbox.New(s, w.bell)
 	h := payments.New(postgres.NewPayments(w.db, outbox), postgres.NewPublisher(w.db, outbox), correlation.NewID)
 	return service{
 		name:      s,
 		routes:    h.Routes,
 		openapi:   payments.OpenAPI,
 		publishes: payments.Publishes,
-		handlers: []messaging.Handler{
-			messaging.On(s, h.OnConfirmPayment),
-			messaging.On(s, h.OnVoidPayment),
-			messaging.On(s, h.OnOrderReadied),
-			messaging.On(s, h.OnOrderCanceled),
+		handlers: []consumer.Handler{
+			consumer.On(s, h.OnConfirmPayment),
+			consumer.On(s, h.OnVoidPayment),
+			consumer.On(s, h.OnOrderReadied),
+			consumer.On(s, h.OnOrderCanceled),
 		},
 	}
 }
@@ -148,13 +153,13 @@ func wireNotifications(w wiring) service {
 		routes:    h.Routes,
 		openapi:   notifications.OpenAPI,
 		publishes: notifications.Publishes,
-		handlers: []messaging.Handler{
-			messaging.On(s, h.OnCustomerRegistered),
-			messaging.On(s, h.OnCustomerSmsChanged),
-			messaging.On(s, h.OnOrderCreated),
-			messaging.On(s, h.OnOrderReadied),
-			messaging.On(s, h.OnOrderCanceled),
-			messaging.On(s, h.OnOrderCompleted),
+		handlers: []consumer.Handler{
+			consumer.On(s, h.OnCustomerRegistered),
+			consumer.On(s, h.OnCustomerSmsChanged),
+			consumer.On(s, h.OnOrderCreated),
+			consumer.On(s, h.OnOrderReadied),
+			consumer.On(s, h.OnOrderCanceled),
+			consumer.On(s, h.OnOrderCompleted),
 		},
 	}
 }
@@ -167,21 +172,21 @@ func wireSearch(w wiring) service {
 		routes:    h.Routes,
 		openapi:   search.OpenAPI,
 		publishes: search.Publishes,
-		handlers: []messaging.Handler{
-			messaging.On(s, h.OnCustomerRegistered),
-			messaging.On(s, h.OnOrderCreated),
-			messaging.On(s, h.OnOrderApproved),
-			messaging.On(s, h.OnOrderRejected),
-			messaging.On(s, h.OnOrderReadied),
-			messaging.On(s, h.OnOrderCanceled),
-			messaging.On(s, h.OnOrderCompleted),
+		handlers: []consumer.Handler{
+			consumer.On(s, h.OnCustomerRegistered),
+			consumer.On(s, h.OnOrderCreated),
+			consumer.On(s, h.OnOrderApproved),
+			consumer.On(s, h.OnOrderRejected),
+			consumer.On(s, h.OnOrderReadied),
+			consumer.On(s, h.OnOrderCanceled),
+			consumer.On(s, h.OnOrderCompleted),
 		},
 	}
 }
 
 func wireDepot(w wiring) service {
 	const s = depot.Service
-	outbox := messaging.NewOutbox(s)
+	outbox := outbox.New(s, w.bell)
 	h := depot.New(postgres.NewDepot(w.db, outbox), postgres.NewDepotCache(w.db),
 		postgres.NewPublisher(w.db, outbox), correlation.NewID, w.logger)
 	return service{
@@ -189,20 +194,20 @@ func wireDepot(w wiring) service {
 		routes:    h.Routes,
 		openapi:   depot.OpenAPI,
 		publishes: depot.Publishes,
-		handlers: []messaging.Handler{
-			messaging.On(s, h.OnStoreCreated),
-			messaging.On(s, h.OnStoreRebranded),
-			messaging.On(s, h.OnCreateShoppingList),
-			messaging.On(s, h.OnInitiateShopping),
-			messaging.On(s, h.OnCancelShoppingList),
-			messaging.On(s, h.OnOrderCanceled),
+		handlers: []consumer.Handler{
+			consumer.On(s, h.OnStoreCreated),
+			consumer.On(s, h.OnStoreRebranded),
+			consumer.On(s, h.OnCreateShoppingList),
+			consumer.On(s, h.OnInitiateShopping),
+			consumer.On(s, h.OnCancelShoppingList),
+			consumer.On(s, h.OnOrderCanceled),
 		},
 	}
 }
 
 func wireOrders(w wiring) service {
 	const s = orders.Service
-	outbox := messaging.NewOutbox(s)
+	outbox := outbox.New(s, w.bell)
 	h := orders.New(postgres.NewOrders(w.db, outbox), postgres.NewCatalogCache(w.db, s), postgres.NewPublisher(w.db, outbox),
 		correlation.NewID, w.logger)
 	return service{
@@ -211,27 +216,27 @@ func wireOrders(w wiring) service {
 		openapi:   orders.OpenAPI,
 		publishes: orders.Publishes,
 		handlers: append(catalogConsumers(s, h.Consumers),
-			messaging.On(s, h.OnBasketCheckedOut),
-			messaging.On(s, h.OnApproveOrder),
-			messaging.On(s, h.OnRejectOrder),
-			messaging.On(s, h.OnShoppingListCompleted),
-			messaging.On(s, h.OnInvoicePaid),
+			consumer.On(s, h.OnBasketCheckedOut),
+			consumer.On(s, h.OnApproveOrder),
+			consumer.On(s, h.OnRejectOrder),
+			consumer.On(s, h.OnShoppingListCompleted),
+			consumer.On(s, h.OnInvoicePaid),
 		),
 	}
 }
 
 func wireSaga(w wiring) service {
 	const s = saga.Service
-	h := saga.New(postgres.NewSagas(w.db, messaging.NewOutbox(s)), w.logger)
+	h := saga.New(postgres.NewSagas(w.db, outbox.New(s, w.bell)), w.logger)
 	return service{
 		name:      s,
 		routes:    h.Routes,
 		openapi:   saga.OpenAPI,
 		publishes: saga.Publishes,
-		handlers: []messaging.Handler{
-			messaging.On(s, h.OnOrderCreated),
-			messaging.On(s, h.OnCreateOrderReply),
-			messaging.On(s, h.OnOrderCanceled),
+		handlers: []consumer.Handler{
+			consumer.On(s, h.OnOrderCreated),
+			consumer.On(s, h.OnCreateOrderReply),
+			consumer.On(s, h.OnOrderCanceled),
 		},
 	}
 }
@@ -273,12 +278,12 @@ func wireServices(names []string, w wiring) ([]service, error) {
 
 // topologyOf plans the broker topology of services, with a wait queue per
 // delay of waits for each service that consumes.
-func topologyOf(services []service, deliveryLimit int, waits []time.Duration) messaging.Topology {
-	specs := make([]messaging.Service, len(services))
+func topologyOf(services []service, deliveryLimit int, waits []time.Duration) broker.Topology {
+	specs := make([]broker.Service, len(services))
 	for i, s := range services {
 		specs[i] = s.spec()
 	}
-	return messaging.Plan(specs, deliveryLimit, waits)
+	return broker.Plan(specs, deliveryLimit, waits)
 }
 
 // The consumer router sorts handler errors into three classes: permanent

@@ -3,10 +3,12 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/broker"
 )
 
 func newTopology() *cobra.Command {
@@ -41,7 +43,7 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 			return err
 		}
 		t := topologyOf(services, cfg.Broker.DeliveryLimit, cfg.Retry.Waits)
-		if err := t.Write(cmd.OutOrStdout()); err != nil {
+		if err := writeTopology(cmd.OutOrStdout(), t); err != nil {
 			return err
 		}
 		if !check {
@@ -49,7 +51,7 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), cfgTimeout(cfg.Broker.ConnectTimeout))
 		defer cancel()
-		conn, err := messaging.Dial(ctx, cfg.AMQPURL, cfg.Broker.ReconnectMaxBackoff, newLogger(cfg, cmd.ErrOrStderr()))
+		conn, err := broker.Dial(ctx, cfg.AMQPURL, cfg.Broker.ReconnectMaxBackoff, newLogger(cfg, cmd.ErrOrStderr()))
 		if err != nil {
 			return err
 		}
@@ -68,4 +70,37 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 		return nil
 	}
 	return c
+}
+
+// writeTopology prints t as three tables, the way the RabbitMQ management
+// console's Exchanges and Queues tabs show it.
+func writeTopology(w io.Writer, t broker.Topology) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "EXCHANGE\tTYPE\tPUBLISHED BY\n")
+	for _, e := range t.Exchanges {
+		pub := e.Publisher
+		if pub == "" {
+			pub = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, e.Kind, pub)
+	}
+	fmt.Fprintf(tw, "\nQUEUE\tTYPE\tDEAD-LETTERS TO\tDELIVERY LIMIT\n")
+	for _, q := range t.Queues {
+		dlx, limit := "-", "-"
+		if q.DeadLetterExchange != "" {
+			dlx = q.DeadLetterExchange
+		}
+		if q.Wait > 0 {
+			dlx = "its handler's queue, after " + broker.ShortDuration(q.Wait)
+		}
+		if q.DeliveryLimit > 0 {
+			limit = fmt.Sprint(q.DeliveryLimit)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", q.Name, q.Type, dlx, limit)
+	}
+	fmt.Fprintf(tw, "\nBINDING (EXCHANGE → QUEUE)\t\t\t\n")
+	for _, b := range t.Bindings {
+		fmt.Fprintf(tw, "%s → %s\t\t\t\n", b.Exchange, b.Queue)
+	}
+	return tw.Flush()
 }

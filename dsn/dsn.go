@@ -6,7 +6,7 @@
 // RedactError mask its passwords wherever a library echoed them into a
 // message. It is the one place that knows where passwords hide, so every
 // package that prints a connection string or an error about one uses it.
-// Stdlib only, so that config, postgres and messaging can all import it.
+// Stdlib only, so that config, postgres and broker can all import it.
 package dsn
 
 import (

@@ -17,14 +17,14 @@ import (
 	"github.com/mallbots/mallbots/domain/catalog"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
 func newBaskets(t *testing.T) (*postgres.DB, *postgres.Baskets) {
 	t.Helper()
 	db, _ := testkit.Database(t)
-	return db, postgres.NewBaskets(db, messaging.NewOutbox("baskets"))
+	return db, postgres.NewBaskets(db, outbox.New("baskets", nil))
 }
 
 // cachedProduct returns a product as the catalog cache would, with fresh IDs.

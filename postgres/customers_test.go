@@ -11,11 +11,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/customer"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
@@ -53,7 +54,7 @@ func readOutbox(t *testing.T, db *postgres.DB, service string) []outboxRow {
 func newCustomers(t *testing.T) (*postgres.DB, *postgres.Customers) {
 	t.Helper()
 	db, _ := testkit.Database(t)
-	return db, postgres.NewCustomers(db, messaging.NewOutbox("customers"))
+	return db, postgres.NewCustomers(db, outbox.New("customers", nil))
 }
 
 // addCustomer stores c without publishing anything.
@@ -143,8 +144,8 @@ func TestCustomersUpdateSavesAndPublishesOnce(t *testing.T) {
 	if rows[0].DestinationTopic != "customers.CustomerEnabled" {
 		t.Errorf("destination_topic = %q, want customers.CustomerEnabled", rows[0].DestinationTopic)
 	}
-	if name := rows[0].Metadata[messaging.NameKey]; name != events.CustomerEnabledName {
-		t.Errorf("metadata %s = %q, want %s", messaging.NameKey, name, events.CustomerEnabledName)
+	if name := rows[0].Metadata[broker.NameKey]; name != events.CustomerEnabledName {
+		t.Errorf("metadata %s = %q, want %s", broker.NameKey, name, events.CustomerEnabledName)
 	}
 	var got events.CustomerEnabled
 	if err := json.Unmarshal(rows[0].Payload, &got); err != nil || got != (events.CustomerEnabled{CustomerID: id, Version: 2}) {

@@ -16,14 +16,14 @@ import (
 	"github.com/mallbots/mallbots/domain/depot"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
 func newDepot(t *testing.T) (*postgres.Depot, *postgres.DB) {
 	t.Helper()
 	db, _ := testkit.Database(t)
-	return postgres.NewDepot(db, messaging.NewOutbox("depot")), db
+	return postgres.NewDepot(db, outbox.New("depot", nil)), db
 }
 
 // depotEvent is one row of depot.watermill_outbox: its topic and the event

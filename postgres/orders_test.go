@@ -15,14 +15,14 @@ import (
 	"github.com/mallbots/mallbots/domain/order"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
 func newOrders(t *testing.T) (*postgres.DB, *postgres.Orders) {
 	t.Helper()
 	db, _ := testkit.Database(t)
-	return db, postgres.NewOrders(db, messaging.NewOutbox("orders"))
+	return db, postgres.NewOrders(db, outbox.New("orders", nil))
 }
 
 var orderItems = []order.Item{

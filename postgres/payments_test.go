@@ -14,14 +14,14 @@ import (
 	"github.com/mallbots/mallbots/domain/payment"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
 func newPayments(t *testing.T) (*postgres.DB, *postgres.Payments) {
 	t.Helper()
 	db, _ := testkit.Database(t)
-	return db, postgres.NewPayments(db, messaging.NewOutbox("payments"))
+	return db, postgres.NewPayments(db, outbox.New("payments", nil))
 }
 
 // addPayment stores an authorized payment of amount cents and returns it.

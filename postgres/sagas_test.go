@@ -15,14 +15,14 @@ import (
 	"github.com/mallbots/mallbots/domain/saga"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
 func newSagas(t *testing.T) (*postgres.DB, *postgres.Sagas) {
 	t.Helper()
 	db, _ := testkit.Database(t)
-	return db, postgres.NewSagas(db, messaging.NewOutbox("saga"))
+	return db, postgres.NewSagas(db, outbox.New("saga", nil))
 }
 
 var sagaItems = []saga.Item{{StoreID: uuid.NewString(), StoreName: "Robo Parts", ProductID: uuid.NewString(), ProductName: "Servo", Price: 999, Quantity: 2}}

@@ -13,12 +13,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/correlation"
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/store"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
-	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
 )
 
@@ -27,7 +28,7 @@ import (
 func newStores(t *testing.T) (*postgres.Stores, *postgres.DB) {
 	t.Helper()
 	db, _ := testkit.Database(t)
-	return postgres.NewStores(db, messaging.NewOutbox("stores")), db
+	return postgres.NewStores(db, outbox.New("stores", nil)), db
 }
 
 // outboxMessage is one row of stores.watermill_outbox unwrapped: Watermill's
@@ -39,10 +40,10 @@ type outboxMessage struct {
 	Metadata         map[string]string
 }
 
-// outbox returns the rows of stores.watermill_outbox in insertion order,
+// outboxRows returns the rows of stores.watermill_outbox in insertion order,
 // decoding each forwarder envelope by hand: the payload column holds
 // {"destination_topic", "uuid", "payload" (base64), "metadata"}.
-func outbox(t *testing.T, db *postgres.DB) []outboxMessage {
+func outboxRows(t *testing.T, db *postgres.DB) []outboxMessage {
 	t.Helper()
 	rows, err := db.Pool.Query(context.Background(), `SELECT payload::text FROM stores.watermill_outbox ORDER BY "offset"`)
 	if err != nil {
@@ -132,7 +133,7 @@ func TestStoresAddGet(t *testing.T) {
 		t.Error("Add of the same ID twice succeeded")
 	}
 
-	msgs := outbox(t, db)
+	msgs := outboxRows(t, db)
 	if len(msgs) != 1 {
 		t.Fatalf("outbox holds %d rows, want 1 (a failed Add must publish nothing)", len(msgs))
 	}
@@ -144,8 +145,8 @@ func TestStoresAddGet(t *testing.T) {
 		t.Errorf("payload %+v, want %+v", ev, created(s))
 	}
 	// A message that starts a conversation correlates to itself.
-	if m.Metadata[messaging.CorrelationIDKey] != m.UUID || m.UUID == "" {
-		t.Errorf("correlation_id %q, want the message's own UUID %q", m.Metadata[messaging.CorrelationIDKey], m.UUID)
+	if m.Metadata[broker.CorrelationIDKey] != m.UUID || m.UUID == "" {
+		t.Errorf("correlation_id %q, want the message's own UUID %q", m.Metadata[broker.CorrelationIDKey], m.UUID)
 	}
 }
 
@@ -179,7 +180,7 @@ func TestStoresUpdateFnErrorChangesNothing(t *testing.T) {
 	if got.Name() != "Waldo" || got.Participating() || got.Version() != 1 {
 		t.Errorf("after a failed fn the store is %q participating=%v version %d, want unchanged", got.Name(), got.Participating(), got.Version())
 	}
-	if n := len(outbox(t, db)); n != 0 {
+	if n := len(outboxRows(t, db)); n != 0 {
 		t.Errorf("outbox holds %d rows after a failed fn, want 0", n)
 	}
 
@@ -218,7 +219,7 @@ func TestStoresUpdatePublishes(t *testing.T) {
 		t.Errorf("after Update: %q at %q version %d, want Waldo II at Level 2 version 2", got.Name(), got.Location(), got.Version())
 	}
 
-	msgs := outbox(t, db)
+	msgs := outboxRows(t, db)
 	if len(msgs) != 1 {
 		t.Fatalf("outbox holds %d rows, want exactly 1", len(msgs))
 	}
@@ -231,18 +232,18 @@ func TestStoresUpdatePublishes(t *testing.T) {
 		t.Errorf("inner payload %+v, want %+v", ev, want)
 	}
 	for key, want := range map[string]string{
-		messaging.NameKey:          "stores.StoreRebranded",
-		messaging.ProducerKey:      "stores",
-		messaging.CorrelationIDKey: "corr-1",
-		messaging.CausationIDKey:   "cause-1",
+		broker.NameKey:          "stores.StoreRebranded",
+		broker.ProducerKey:      "stores",
+		broker.CorrelationIDKey: "corr-1",
+		broker.CausationIDKey:   "cause-1",
 	} {
 		if got := m.Metadata[key]; got != want {
 			t.Errorf("metadata %s = %q, want %q", key, got, want)
 		}
 	}
-	at, err := time.Parse(time.RFC3339Nano, m.Metadata[messaging.OccurredAtKey])
+	at, err := time.Parse(time.RFC3339Nano, m.Metadata[broker.OccurredAtKey])
 	if err != nil || at.Before(before) || at.After(time.Now().Add(time.Second)) {
-		t.Errorf("metadata occurred_at %q (%v), want a time of this test", m.Metadata[messaging.OccurredAtKey], err)
+		t.Errorf("metadata occurred_at %q (%v), want a time of this test", m.Metadata[broker.OccurredAtKey], err)
 	}
 	if _, err := uuid.Parse(m.UUID); err != nil {
 		t.Errorf("message UUID %q: %v", m.UUID, err)
@@ -262,7 +263,7 @@ func TestStoresAddProduct(t *testing.T) {
 	if _, err := repo.GetProduct(ctx, orphan.ID()); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("GetProduct of the rejected product: %v, want ErrNotFound", err)
 	}
-	if n := len(outbox(t, db)); n != 0 {
+	if n := len(outboxRows(t, db)); n != 0 {
 		t.Errorf("outbox holds %d rows after a rejected AddProduct, want 0", n)
 	}
 
@@ -282,7 +283,7 @@ func TestStoresAddProduct(t *testing.T) {
 	if *got != *p {
 		t.Errorf("GetProduct = %+v, want %+v", got, p)
 	}
-	msgs := outbox(t, db)
+	msgs := outboxRows(t, db)
 	if len(msgs) != 1 || payloadAs[events.ProductAdded](t, msgs[0]) != added {
 		t.Errorf("outbox %+v, want one ProductAdded %+v", msgs, added)
 	}
@@ -333,7 +334,7 @@ func TestStoresConcurrentUpdatesSerialize(t *testing.T) {
 		t.Errorf("after %d concurrent +1 updates: price %d version %d, want %d version %d (lost updates?)",
 			writers, got.Price(), got.Version(), initial+writers, 1+writers)
 	}
-	msgs := outbox(t, db)
+	msgs := outboxRows(t, db)
 	if len(msgs) != writers {
 		t.Fatalf("outbox holds %d rows, want %d", len(msgs), writers)
 	}
@@ -381,7 +382,7 @@ func TestStoresUpdateProductFnError(t *testing.T) {
 	if got.Price() != 999 || got.Version() != 1 {
 		t.Errorf("after a failed fn: price %d version %d, want 999 version 1", got.Price(), got.Version())
 	}
-	if n := len(outbox(t, db)); n != 0 {
+	if n := len(outboxRows(t, db)); n != 0 {
 		t.Errorf("outbox holds %d rows, want 0", n)
 	}
 	if err := repo.UpdateProduct(ctx, uuid.NewString(), func(*store.Product) ([]events.Event, error) { return nil, nil }); !errors.Is(err, domain.ErrNotFound) {
@@ -412,7 +413,7 @@ func TestStoresRemoveProduct(t *testing.T) {
 	if _, err := repo.GetProduct(ctx, p.ID()); err != nil {
 		t.Fatalf("product gone after a vetoed remove: %v", err)
 	}
-	if n := len(outbox(t, db)); n != 0 {
+	if n := len(outboxRows(t, db)); n != 0 {
 		t.Fatalf("outbox holds %d rows after a vetoed remove, want 0", n)
 	}
 
@@ -422,7 +423,7 @@ func TestStoresRemoveProduct(t *testing.T) {
 	if _, err := repo.GetProduct(ctx, p.ID()); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("GetProduct after remove: %v, want ErrNotFound", err)
 	}
-	msgs := outbox(t, db)
+	msgs := outboxRows(t, db)
 	want := events.ProductRemoved{ProductID: p.ID(), StoreID: s.ID(), Version: 2}
 	if len(msgs) != 1 || msgs[0].DestinationTopic != events.ProductRemovedName || payloadAs[events.ProductRemoved](t, msgs[0]) != want {
 		t.Errorf("outbox %+v, want one ProductRemoved %+v", msgs, want)
@@ -430,7 +431,7 @@ func TestStoresRemoveProduct(t *testing.T) {
 	if err := repo.RemoveProduct(ctx, p.ID(), removed); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("second RemoveProduct: %v, want ErrNotFound", err)
 	}
-	if n := len(outbox(t, db)); n != 1 {
+	if n := len(outboxRows(t, db)); n != 1 {
 		t.Errorf("outbox holds %d rows after removing a missing product, want 1", n)
 	}
 }
@@ -506,7 +507,7 @@ func TestStoresList(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(outbox(t, db)); n != 2 {
+	if n := len(outboxRows(t, db)); n != 2 {
 		t.Errorf("outbox holds %d rows, want 2", n)
 	}
 

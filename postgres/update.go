@@ -14,7 +14,7 @@ import (
 )
 
 // Outbox writes events into the transactional outbox inside the caller's
-// transaction (messaging.Outbox); repositories hide it from use cases.
+// transaction (outbox.Outbox); repositories hide it from use cases.
 type Outbox interface {
 	Publish(ctx context.Context, tx pgx.Tx, evs ...events.Event) error
 	// Committed tells the outbox that a transaction it wrote to has

@@ -16,7 +16,7 @@ import (
 // an ID that is not a UUID: no such customer can exist). It changes no
 // customer.
 //
-// The composition root wraps it with messaging.On(Service,
+// The composition root wraps it with consumer.On(Service,
 // h.OnAuthorizeCustomer) (queue "customers.OnAuthorizeCustomer"), which runs
 // it in one transaction with the message's inbox row; the reply joins that
 // transaction, so a redelivered command is dropped by the inbox and never

@@ -10,7 +10,7 @@ import (
 )
 
 // The consumers below react to other services' events and to the saga's
-// commands. The composition root wraps each with messaging.On(Service,
+// commands. The composition root wraps each with consumer.On(Service,
 // h.On<Event>), which names its queue "orders.On<Event>" and runs it in one
 // transaction with the message's inbox row, so a redelivery of the same
 // message does nothing. Each is also idempotent across different messages

@@ -11,7 +11,7 @@ import (
 	"github.com/mallbots/mallbots/events"
 )
 
-// The consumers below keep the read model. Wrapped by messaging.On(Service,
+// The consumers below keep the read model. Wrapped by consumer.On(Service,
 // h.On<Event>), each runs in one transaction with the message's inbox row,
 // so a duplicate delivery does nothing; a redelivery of the same event under
 // another message ID finds the order inserted already, or at that status

@@ -22,8 +22,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mallbots/mallbots/config"
-	"github.com/mallbots/mallbots/messaging"
 	"github.com/mallbots/mallbots/migrations"
 	"github.com/mallbots/mallbots/postgres"
 )
@@ -114,14 +112,7 @@ func dropDatabase(t testing.TB, name string) {
 func Broker(t testing.TB) *wamqp.ConnectionWrapper {
 	t.Helper()
 	Require(t, "RabbitMQ", AMQPURL)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := messaging.Dial(ctx, AMQPURL, config.Default().Broker.ReconnectMaxBackoff, Logger(t))
-	if err != nil {
-		t.Fatalf("connect RabbitMQ: %v", err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return conn
+	return BrokerAt(t, AMQPURL)
 }
 
 // Logger returns a logger that writes to the test log at warn level and

@@ -1,0 +1,4 @@
+package broker
+
+// ReconnectBackoff is the reconnect policy Dial hands watermill-amqp.
+var ReconnectBackoff = reconnectBackoff
