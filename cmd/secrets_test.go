@@ -74,9 +74,9 @@ func TestNoCommandPrintsAPassword(t *testing.T) {
 		{"serve database down", []string{"serve"}, downKV, downAMQP, false, "password=xxxxx"},
 		{"serve broker down", []string{"serve", "--http-addr=127.0.0.1:0"}, goodKV, downAMQP, false, "guest:xxxxx@"},
 		{"topology --check broker down", []string{"topology", "--check", "--service=stores"}, "", downAMQP, false, "guest:xxxxx@"},
-		{"replay --list broker down", []string{"replay", "--list"}, downKV, downAMQP, false, "guest:xxxxx@"},
-		{"replay --history database down", []string{"replay", "--history"}, downKV, vhost, false, "PostgreSQL"},
-		{"replay --history keyword/value", []string{"replay", "--history"}, goodKV, vhost, true, ""},
+		{"replay list broker down", []string{"replay", "list"}, downKV, downAMQP, false, "guest:xxxxx@"},
+		{"replay history database down", []string{"replay", "history"}, downKV, vhost, false, "PostgreSQL"},
+		{"replay history keyword/value", []string{"replay", "history"}, goodKV, vhost, true, ""},
 		{"bench database down", []string{"bench", "--url=http://" + down}, downURL, downAMQP, false, ""},
 		{"demo broker down", []string{"demo", "--url=http://" + down}, "", downAMQP, false, ""},
 	} {
