@@ -53,7 +53,8 @@ func runOldForm(cmd *cobra.Command, r replayRunners) (ran bool, err error) {
 	}
 	name := used[0]
 	verb := r.verb(name)
-	var args, shown []string
+	// Not nil: cobra reads os.Args for a command given nil arguments.
+	args, shown := []string{}, []string{}
 	if name == "show" {
 		args = append(args, cmd.Flags().Lookup(name).Value.String())
 		shown = append(shown, args[0])

@@ -155,6 +155,11 @@ func TestReplayVerbsParseTheirFlags(t *testing.T) {
 // as the new form, after a note on stderr (stdout stays the verb's own), and
 // conflicting or misplaced flags are usage errors.
 func TestReplayOldFormsRunTheirVerb(t *testing.T) {
+	// cobra parses os.Args when a command is given nil arguments; make
+	// that fail loudly (the test binary's own -test.* flags pass silently).
+	args := os.Args
+	os.Args = []string{"mallbots", "--not-for-the-verb"}
+	t.Cleanup(func() { os.Args = args })
 	for _, tc := range []struct {
 		old, new []string
 		// options renders what the verb's options say, their environment
@@ -179,6 +184,12 @@ func TestReplayOldFormsRunTheirVerb(t *testing.T) {
 			}
 			o := c.discard
 			return fmt.Sprint(o.selection.services, o.selection.describe(), o.dryRun, o.yes, o.rate)
+		}},
+		{[]string{"--history"}, []string{"history"}, func(c *captured) string {
+			if c.history == nil {
+				return ""
+			}
+			return fmt.Sprint(c.history.limit)
 		}},
 		{[]string{"--history", "--limit=5"}, []string{"history", "--limit=5"}, func(c *captured) string {
 			if c.history == nil {
