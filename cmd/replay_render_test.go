@@ -73,6 +73,28 @@ func TestWriteListGroupsByHandlerAndErrorOldestFirst(t *testing.T) {
 		poisoned("m4", "shop.OnB", "shop.B", "decode failed at offset 99", at(-5)),
 		poisoned("m5", "shop.OnA", "shop.A", "timeout", at(-1)),
 	}
+	groups := replay.Group(msgs)
+	type g struct {
+		handler, err string
+		n            int
+	}
+	want := []g{
+		{"shop.OnB", "decode failed at offset <n>", 2},
+		{"shop.OnA", "product <id> is not cached", 2},
+		{"shop.OnA", "timeout", 1},
+	}
+	if len(groups) != len(want) {
+		t.Fatalf("groups = %+v, want %+v", groups, want)
+	}
+	for i, w := range want {
+		if groups[i].Handler != w.handler || groups[i].Error != w.err || groups[i].Count != w.n {
+			t.Errorf("group %d = %+v, want %+v", i, groups[i], w)
+		}
+	}
+	if !groups[0].Oldest.Equal(at(-30)) || !groups[1].Oldest.Equal(at(-20)) {
+		t.Errorf("oldest = %v, %v; want the oldest message of each group", groups[0].Oldest, groups[1].Oldest)
+	}
+
 	var buf bytes.Buffer
 	if err := writeList(&buf, []string{"shop", "other"}, msgs, replayNow); err != nil {
 		t.Fatal(err)

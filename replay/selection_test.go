@@ -241,36 +241,3 @@ func TestRedelivery(t *testing.T) {
 		t.Errorf("first replay headers %v; want replay_count 1 and first_poisoned_at from poisoned_at", pub.Headers)
 	}
 }
-
-func TestGroupByHandlerAndErrorOldestFirst(t *testing.T) {
-	t.Parallel()
-	at := func(min int) time.Time { return replayNow.Add(time.Duration(min) * time.Minute) }
-	msgs := []replay.PoisonMessage{
-		poisoned("m1", "shop.OnA", "shop.A", "product 01900000-0000-7000-8000-000000000001 is not cached", at(-10)),
-		poisoned("m2", "shop.OnB", "shop.B", "decode failed at offset 12", at(-30)),
-		poisoned("m3", "shop.OnA", "shop.A", "product 01900000-0000-7000-8000-000000000002 is not cached", at(-20)),
-		poisoned("m4", "shop.OnB", "shop.B", "decode failed at offset 99", at(-5)),
-		poisoned("m5", "shop.OnA", "shop.A", "timeout", at(-1)),
-	}
-	groups := replay.Group(msgs)
-	type g struct {
-		handler, err string
-		n            int
-	}
-	want := []g{
-		{"shop.OnB", "decode failed at offset <n>", 2},
-		{"shop.OnA", "product <id> is not cached", 2},
-		{"shop.OnA", "timeout", 1},
-	}
-	if len(groups) != len(want) {
-		t.Fatalf("groups = %+v, want %+v", groups, want)
-	}
-	for i, w := range want {
-		if groups[i].Handler != w.handler || groups[i].Error != w.err || groups[i].Count != w.n {
-			t.Errorf("group %d = %+v, want %+v", i, groups[i], w)
-		}
-	}
-	if !groups[0].Oldest.Equal(at(-30)) || !groups[1].Oldest.Equal(at(-20)) {
-		t.Errorf("oldest = %v, %v; want the oldest message of each group", groups[0].Oldest, groups[1].Oldest)
-	}
-}
