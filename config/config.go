@@ -110,7 +110,7 @@ type RelayConfig struct {
 	// own process woke.
 	PollInterval time.Duration
 	// Retention is how long relayed rows stay in the outbox as the event log
-	// that `replay --from-log` reads; older relayed rows are deleted.
+	// that `replay from-log` reads; older relayed rows are deleted.
 	Retention time.Duration
 }
 

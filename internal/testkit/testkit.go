@@ -2,7 +2,10 @@
 // fresh migrated PostgreSQL database per test, a RabbitMQ connection, unique
 // names, and polling with a deadline. With CI=true a missing server fails the
 // test; elsewhere it skips it. It also holds the HTTP request and response
-// assertions the handlers' httptest tests share (http.go).
+// assertions the handlers' httptest tests share (http.go), and what the
+// messaging packages' tests share: AMQP channels and clean-up (amqp.go), a
+// service schema with events in its outbox (outbox.go), a running consumer
+// router (consumer.go).
 package testkit
 
 import (
