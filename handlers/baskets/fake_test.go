@@ -29,12 +29,12 @@ func newFakeRepo() *fakeRepo {
 	return f
 }
 
-func (f *fakeRepo) Add(_ context.Context, b *basket.Basket, evs ...events.Event) error {
-	return f.baskets.Add(b, evs)
+func (f *fakeRepo) Add(ctx context.Context, b *basket.Basket, evs ...events.Event) error {
+	return f.baskets.Add(ctx, b, evs)
 }
 
-func (f *fakeRepo) Update(_ context.Context, id string, fn func(*basket.Basket) ([]events.Event, error)) error {
-	return f.baskets.Update(id, fn)
+func (f *fakeRepo) Update(ctx context.Context, id string, fn func(*basket.Basket) ([]events.Event, error)) error {
+	return f.baskets.Update(ctx, id, fn)
 }
 
 func (f *fakeRepo) Get(_ context.Context, id string) (*basket.Basket, error) {

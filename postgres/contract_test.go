@@ -1,0 +1,68 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mallbots/mallbots/internal/contract"
+	"github.com/mallbots/mallbots/internal/testkit"
+	"github.com/mallbots/mallbots/messaging"
+	"github.com/mallbots/mallbots/postgres"
+)
+
+// The repositories hold the contracts of the handlers' interfaces
+// (internal/contract), the same suites their in-memory fakes pass.
+var (
+	_ contract.StoresRepository = (*postgres.Stores)(nil)
+)
+
+// contractDB returns, for the subtests of one contract suite, a database
+// migrated once and emptied of service's rows before each subtest: the
+// subtests run one after the other, each on a fresh, empty repository, at
+// the cost of one database per suite. The suite runs in parallel with the
+// package's other tests.
+func contractDB(t *testing.T, service string) func(t *testing.T) *postgres.DB {
+	t.Helper()
+	t.Parallel()
+	db, _ := testkit.Database(t)
+	return func(t *testing.T) *postgres.DB {
+		t.Helper()
+		ctx := context.Background()
+		rows, err := db.Pool.Query(ctx, "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = $1", service)
+		if err != nil {
+			t.Fatalf("list the %s tables: %v", service, err)
+		}
+		tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("list the %s tables: %v", service, err)
+		}
+		for _, table := range tables {
+			if _, err := db.Pool.Exec(ctx, "TRUNCATE "+table+" CASCADE"); err != nil {
+				t.Fatalf("empty %s: %v", table, err)
+			}
+		}
+		return db
+	}
+}
+
+// contractOutbox reads service's outbox as the contract suites compare it.
+func contractOutbox(db *postgres.DB, service string) contract.Outbox {
+	return func(t *testing.T) []contract.Published {
+		var out []contract.Published
+		for _, row := range readOutbox(t, db, service) {
+			out = append(out, contract.Published{Name: row.DestinationTopic, Payload: string(row.Payload),
+				CorrelationID: row.Metadata[messaging.CorrelationIDKey]})
+		}
+		return out
+	}
+}
+
+func TestStoresKeepTheContract(t *testing.T) {
+	fresh := contractDB(t, "stores")
+	contract.RunStores(t, func(t *testing.T) contract.Stores {
+		db := fresh(t)
+		return contract.Stores{Repo: postgres.NewStores(db, messaging.NewOutbox("stores")), Outbox: contractOutbox(db, "stores")}
+	})
+}
