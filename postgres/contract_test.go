@@ -15,7 +15,9 @@ import (
 // The repositories hold the contracts of the handlers' interfaces
 // (internal/contract), the same suites their in-memory fakes pass.
 var (
-	_ contract.StoresRepository = (*postgres.Stores)(nil)
+	_ contract.StoresRepository    = (*postgres.Stores)(nil)
+	_ contract.CustomersRepository = (*postgres.Customers)(nil)
+	_ contract.Publisher           = (*postgres.Publisher)(nil)
 )
 
 // contractDB returns, for the subtests of one contract suite, a database
@@ -64,5 +66,21 @@ func TestStoresKeepTheContract(t *testing.T) {
 	contract.RunStores(t, func(t *testing.T) contract.Stores {
 		db := fresh(t)
 		return contract.Stores{Repo: postgres.NewStores(db, messaging.NewOutbox("stores")), Outbox: contractOutbox(db, "stores")}
+	})
+}
+
+func TestCustomersKeepTheContract(t *testing.T) {
+	fresh := contractDB(t, "customers")
+	contract.RunCustomers(t, func(t *testing.T) contract.Customers {
+		db := fresh(t)
+		return contract.Customers{Repo: postgres.NewCustomers(db, messaging.NewOutbox("customers")), Outbox: contractOutbox(db, "customers")}
+	})
+}
+
+func TestPublisherKeepsTheContract(t *testing.T) {
+	fresh := contractDB(t, "customers")
+	contract.RunPublisher(t, func(t *testing.T) (contract.Publisher, contract.Outbox) {
+		db := fresh(t)
+		return postgres.NewPublisher(db, messaging.NewOutbox("customers")), contractOutbox(db, "customers")
 	})
 }
