@@ -18,6 +18,7 @@ var (
 	_ contract.StoresRepository    = (*postgres.Stores)(nil)
 	_ contract.CustomersRepository = (*postgres.Customers)(nil)
 	_ contract.Publisher           = (*postgres.Publisher)(nil)
+	_ contract.BasketsRepository   = (*postgres.Baskets)(nil)
 )
 
 // contractDB returns, for the subtests of one contract suite, a database
@@ -82,5 +83,13 @@ func TestPublisherKeepsTheContract(t *testing.T) {
 	contract.RunPublisher(t, func(t *testing.T) (contract.Publisher, contract.Outbox) {
 		db := fresh(t)
 		return postgres.NewPublisher(db, messaging.NewOutbox("customers")), contractOutbox(db, "customers")
+	})
+}
+
+func TestBasketsKeepTheContract(t *testing.T) {
+	fresh := contractDB(t, "baskets")
+	contract.RunBaskets(t, func(t *testing.T) contract.Baskets {
+		db := fresh(t)
+		return contract.Baskets{Repo: postgres.NewBaskets(db, messaging.NewOutbox("baskets")), Outbox: contractOutbox(db, "baskets")}
 	})
 }

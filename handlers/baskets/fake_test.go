@@ -14,8 +14,9 @@ import (
 
 // fakeRepo is an in-memory stand-in for postgres.Baskets over memrepo: it
 // keeps copies of the baskets and records, in order, the events each
-// successful write publishes. Like the real one, a write whose fn fails saves
-// and publishes nothing.
+// successful write publishes, in the flow the basket was started in. Like
+// the real one, a write whose fn fails saves and publishes nothing, and one
+// payment checks out one basket (contract.RunBaskets).
 type fakeRepo struct {
 	log     memrepo.Log
 	baskets *memrepo.Table[*basket.Basket]
@@ -25,6 +26,11 @@ func newFakeRepo() *fakeRepo {
 	f := &fakeRepo{}
 	f.baskets = memrepo.NewTable(&f.log, "basket", (*basket.Basket).ID, func(b *basket.Basket) *basket.Basket {
 		return basket.Rehydrate(b.ID(), b.CustomerID(), b.PaymentID(), b.Status(), b.Items(), b.Version())
+	}).ContinueFlows().Constrain(func(b, other *basket.Basket) error {
+		if b.PaymentID() != "" && b.PaymentID() == other.PaymentID() {
+			return fmt.Errorf("%w: payment %s pays for another basket's checkout already", basket.ErrPaymentUsed, b.PaymentID())
+		}
+		return nil
 	})
 	return f
 }

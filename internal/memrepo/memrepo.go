@@ -128,6 +128,8 @@ type Table[T any] struct {
 	// flows holds the flow each aggregate was added in, when the table
 	// continues flows (ContinueFlows); nil otherwise.
 	flows map[string]string
+	// rules are the table's constraints (Constrain).
+	rules []func(agg, other T) error
 }
 
 // NewTable returns an empty table publishing into log. kind names the
@@ -148,10 +150,36 @@ func (t *Table[T]) ContinueFlows() *Table[T] {
 	return t
 }
 
+// Constrain adds rule to the table's constraints, which a write must keep
+// to store an aggregate, as a unique index would: rule is asked about the
+// aggregate the write would store and each other stored aggregate, and its
+// first error fails the write, which then changes nothing. It returns t, and
+// is for setting up the table before its first use.
+func (t *Table[T]) Constrain(rule func(agg, other T) error) *Table[T] {
+	t.rules = append(t.rules, rule)
+	return t
+}
+
+// check asks the table's rules about agg and every other stored aggregate;
+// the caller holds the lock.
+func (t *Table[T]) check(agg T) error {
+	for _, id := range t.ids() {
+		if id == t.id(agg) {
+			continue
+		}
+		for _, rule := range t.rules {
+			if err := rule(agg, t.rows[id]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Add stores a copy of agg and appends evs to the log in ctx's flow. It
 // fails, changing nothing, with Log.Fail's answer, or with an error of no
 // domain kind ("basket <id> exists") when an aggregate with agg's ID is
-// stored, as a primary key refuses it.
+// stored, as a primary key refuses it, or with a constraint's error.
 func (t *Table[T]) Add(ctx context.Context, agg T, evs []events.Event) error {
 	id := t.id(agg)
 	return t.Insert(ctx, agg, evs, func(stored T) error {
@@ -164,8 +192,8 @@ func (t *Table[T]) Add(ctx context.Context, agg T, evs []events.Event) error {
 
 // Insert is Add with the caller's uniqueness rule instead of the ID's
 // (which the rule must include): it fails, changing nothing, with
-// Log.Fail's answer or with the first error conflict returns for a stored
-// aggregate (asked in ID order).
+// Log.Fail's answer, with the first error conflict returns for a stored
+// aggregate (asked in ID order) or with a constraint's error.
 func (t *Table[T]) Insert(ctx context.Context, agg T, evs []events.Event, conflict func(stored T) error) error {
 	t.log.mu.Lock()
 	defer t.log.mu.Unlock()
@@ -176,6 +204,9 @@ func (t *Table[T]) Insert(ctx context.Context, agg T, evs []events.Event, confli
 		if err := conflict(t.rows[id]); err != nil {
 			return err
 		}
+	}
+	if err := t.check(agg); err != nil {
+		return err
 	}
 	t.rows[t.id(agg)] = t.clone(agg)
 	if t.flows != nil {
@@ -197,8 +228,8 @@ func (t *Table[T]) Put(agg T) {
 // copy and appends the events fn returns to the log, in ctx's flow or, when
 // the table continues flows, the aggregate's. It fails, changing nothing,
 // with Log.Fail's answer, with an error wrapping domain.ErrNotFound
-// ("basket <id>") when there is no such aggregate, or with fn's error as it
-// is.
+// ("basket <id>") when there is no such aggregate, with fn's error as it
+// is, or with a constraint's error about fn's copy.
 func (t *Table[T]) Update(ctx context.Context, id string, fn func(T) ([]events.Event, error)) error {
 	return t.write(ctx, OpUpdate, id, fn, func(work T) { t.rows[id] = work })
 }
@@ -225,6 +256,11 @@ func (t *Table[T]) write(ctx context.Context, op Op, id string, fn func(T) ([]ev
 	evs, err := fn(work)
 	if err != nil {
 		return err
+	}
+	if op != OpRemove {
+		if err := t.check(work); err != nil {
+			return err
+		}
 	}
 	keep(work)
 	t.log.append(correlation.Continue(ctx, t.flows[id]), evs)

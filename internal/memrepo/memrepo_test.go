@@ -82,6 +82,12 @@ func TestTableKeepsCopiesAndPublishesInOrder(t *testing.T) {
 
 func TestTableFailuresChangeNothing(t *testing.T) {
 	errRule := errors.New("rule broken")
+	sameValue := func(t, other *thing) error {
+		if t.value == other.value {
+			return errRule
+		}
+		return nil
+	}
 	for _, tt := range []struct {
 		name  string
 		write func(*memrepo.Table[*thing]) error
@@ -109,6 +115,13 @@ func TestTableFailuresChangeNothing(t *testing.T) {
 		}, errRule, "rule broken"},
 		{"Remove whose fn fails", func(tbl *memrepo.Table[*thing]) error {
 			return tbl.Remove(ctx, "a", func(*thing) ([]events.Event, error) { return []events.Event{bumped{"a"}}, errRule })
+		}, errRule, "rule broken"},
+		{"Update breaking a constraint", func(tbl *memrepo.Table[*thing]) error {
+			tbl.Put(&thing{id: "c", value: 7})
+			return tbl.Constrain(sameValue).Update(ctx, "a", bump(7))
+		}, errRule, "rule broken"},
+		{"Add breaking a constraint", func(tbl *memrepo.Table[*thing]) error {
+			return tbl.Constrain(sameValue).Add(ctx, &thing{id: "b", value: 1}, []events.Event{bumped{"b"}})
 		}, errRule, "rule broken"},
 		{"Remove of a missing ID", func(tbl *memrepo.Table[*thing]) error { return tbl.Remove(ctx, "b", bump(5)) },
 			domain.ErrNotFound, "not found: thing b"},
