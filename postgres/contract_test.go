@@ -19,6 +19,7 @@ var (
 	_ contract.CustomersRepository = (*postgres.Customers)(nil)
 	_ contract.Publisher           = (*postgres.Publisher)(nil)
 	_ contract.BasketsRepository   = (*postgres.Baskets)(nil)
+	_ contract.PaymentsRepository  = (*postgres.Payments)(nil)
 )
 
 // contractDB returns, for the subtests of one contract suite, a database
@@ -91,5 +92,13 @@ func TestBasketsKeepTheContract(t *testing.T) {
 	contract.RunBaskets(t, func(t *testing.T) contract.Baskets {
 		db := fresh(t)
 		return contract.Baskets{Repo: postgres.NewBaskets(db, messaging.NewOutbox("baskets")), Outbox: contractOutbox(db, "baskets")}
+	})
+}
+
+func TestPaymentsKeepTheContract(t *testing.T) {
+	fresh := contractDB(t, "payments")
+	contract.RunPayments(t, func(t *testing.T) contract.Payments {
+		db := fresh(t)
+		return contract.Payments{Repo: postgres.NewPayments(db, messaging.NewOutbox("payments")), Outbox: contractOutbox(db, "payments")}
 	})
 }

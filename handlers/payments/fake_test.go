@@ -14,8 +14,9 @@ import (
 // fakeRepo is an in-memory stand-in for postgres.Payments and, through
 // Publish, postgres.Publisher on the same outbox, over memrepo: it keeps
 // copies of the payments and invoices and records, in order, every event
-// published. Like the real ones, a write whose fn fails saves and publishes
-// nothing, and a no-op write changes nothing. err, when set, fails every call
+// published, an invoice's in the flow of its order. Like the real ones, a
+// write whose fn fails saves and publishes nothing, and a no-op write changes
+// nothing (contract.RunPayments). err, when set, fails every call
 // as an infrastructure error would.
 type fakeRepo struct {
 	log      memrepo.Log
@@ -32,7 +33,7 @@ func newFakeRepo() *fakeRepo {
 	})
 	f.invoices = memrepo.NewTable(&f.log, "invoice", (*payment.Invoice).ID, func(i *payment.Invoice) *payment.Invoice {
 		return payment.RehydrateInvoice(i.ID(), i.OrderID(), i.PaymentID(), i.Amount(), i.Status(), i.Version())
-	})
+	}).ContinueFlows()
 	return f
 }
 

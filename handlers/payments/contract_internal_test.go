@@ -1,0 +1,12 @@
+package payments
+
+import "github.com/mallbots/mallbots/internal/contract"
+
+// The contract suites declare the handlers' interfaces again; each pair must
+// have the same methods.
+var (
+	_ repository                  = contract.PaymentsRepository(nil)
+	_ contract.PaymentsRepository = repository(nil)
+	_ publisher                   = contract.Publisher(nil)
+	_ contract.Publisher          = publisher(nil)
+)
