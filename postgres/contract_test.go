@@ -20,6 +20,7 @@ var (
 	_ contract.Publisher           = (*postgres.Publisher)(nil)
 	_ contract.BasketsRepository   = (*postgres.Baskets)(nil)
 	_ contract.PaymentsRepository  = (*postgres.Payments)(nil)
+	_ contract.SagaRepository      = (*postgres.Sagas)(nil)
 )
 
 // contractDB returns, for the subtests of one contract suite, a database
@@ -100,5 +101,13 @@ func TestPaymentsKeepTheContract(t *testing.T) {
 	contract.RunPayments(t, func(t *testing.T) contract.Payments {
 		db := fresh(t)
 		return contract.Payments{Repo: postgres.NewPayments(db, messaging.NewOutbox("payments")), Outbox: contractOutbox(db, "payments")}
+	})
+}
+
+func TestSagasKeepTheContract(t *testing.T) {
+	fresh := contractDB(t, "saga")
+	contract.RunSagas(t, func(t *testing.T) contract.Sagas {
+		db := fresh(t)
+		return contract.Sagas{Repo: postgres.NewSagas(db, messaging.NewOutbox("saga")), Outbox: contractOutbox(db, "saga")}
 	})
 }
