@@ -21,6 +21,7 @@ var (
 	_ contract.BasketsRepository   = (*postgres.Baskets)(nil)
 	_ contract.PaymentsRepository  = (*postgres.Payments)(nil)
 	_ contract.SagaRepository      = (*postgres.Sagas)(nil)
+	_ contract.OrdersRepository    = (*postgres.Orders)(nil)
 )
 
 // contractDB returns, for the subtests of one contract suite, a database
@@ -109,5 +110,12 @@ func TestSagasKeepTheContract(t *testing.T) {
 	contract.RunSagas(t, func(t *testing.T) contract.Sagas {
 		db := fresh(t)
 		return contract.Sagas{Repo: postgres.NewSagas(db, messaging.NewOutbox("saga")), Outbox: contractOutbox(db, "saga")}
+	})
+}
+
+func TestOrdersKeepTheContract(t *testing.T) {
+	fresh := contractDB(t, "orders")
+	contract.RunOrders(t, func(t *testing.T) contract.OrdersRepository {
+		return postgres.NewOrders(fresh(t), messaging.NewOutbox("orders"))
 	})
 }

@@ -101,6 +101,14 @@ func (l *Log) Published() []events.Event {
 	return out
 }
 
+// Forget drops every event published so far: for a test that builds its
+// world through the code under test and then looks only at what follows.
+func (l *Log) Forget() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.records = nil
+}
+
 // Outbox returns the log as the contract suites read an outbox: every event
 // with the correlation ID it was published under.
 func (l *Log) Outbox() contract.Outbox {

@@ -168,6 +168,8 @@ func TestTableContinuesFlows(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("outbox %v, want %v", got, want)
 	}
+	log.Forget()
+	assertPublished(t, &log)
 }
 
 func TestTableRemoveAndList(t *testing.T) {

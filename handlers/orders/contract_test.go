@@ -1,0 +1,18 @@
+package orders_test
+
+import (
+	"testing"
+
+	"github.com/mallbots/mallbots/internal/contract"
+)
+
+// TestFakesKeepTheContracts holds the fakes the handler tests run on to the
+// contracts postgres.Orders, postgres.Publisher and postgres.CatalogCache
+// keep (postgres/contract_test.go).
+func TestFakesKeepTheContracts(t *testing.T) {
+	contract.RunOrders(t, func(*testing.T) contract.OrdersRepository { return newFakeStore() })
+	contract.RunPublisher(t, func(*testing.T) (contract.Publisher, contract.Outbox) {
+		r := &fakeReplies{}
+		return r, r.log.Outbox()
+	})
+}
