@@ -22,6 +22,7 @@ var (
 	_ contract.PaymentsRepository  = (*postgres.Payments)(nil)
 	_ contract.SagaRepository      = (*postgres.Sagas)(nil)
 	_ contract.OrdersRepository    = (*postgres.Orders)(nil)
+	_ contract.CatalogCache        = (*postgres.CatalogCache)(nil)
 )
 
 // contractDB returns, for the subtests of one contract suite, a database
@@ -118,4 +119,15 @@ func TestOrdersKeepTheContract(t *testing.T) {
 	contract.RunOrders(t, func(t *testing.T) contract.OrdersRepository {
 		return postgres.NewOrders(fresh(t), messaging.NewOutbox("orders"))
 	})
+}
+
+func TestCatalogCachesKeepTheContract(t *testing.T) {
+	for _, service := range []string{"baskets", "orders"} {
+		t.Run(service, func(t *testing.T) {
+			fresh := contractDB(t, service)
+			contract.RunCatalogCache(t, func(t *testing.T) contract.CatalogCache {
+				return postgres.NewCatalogCache(fresh(t), service)
+			})
+		})
+	}
 }

@@ -9,4 +9,6 @@ var (
 	_ contract.OrdersRepository = repository(nil)
 	_ publisher                 = contract.Publisher(nil)
 	_ contract.Publisher        = publisher(nil)
+	_ catalogCache              = contract.CatalogCache(nil)
+	_ contract.CatalogCache     = catalogCache(nil)
 )

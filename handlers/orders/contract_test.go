@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mallbots/mallbots/internal/contract"
+	"github.com/mallbots/mallbots/internal/fakecatalog"
 )
 
 // TestFakesKeepTheContracts holds the fakes the handler tests run on to the
@@ -15,4 +16,5 @@ func TestFakesKeepTheContracts(t *testing.T) {
 		r := &fakeReplies{}
 		return r, r.log.Outbox()
 	})
+	contract.RunCatalogCache(t, func(*testing.T) contract.CatalogCache { return fakecatalog.New() })
 }

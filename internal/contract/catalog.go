@@ -1,0 +1,172 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/mallbots/mallbots/catalogcache"
+	"github.com/mallbots/mallbots/domain"
+	"github.com/mallbots/mallbots/domain/catalog"
+)
+
+// CatalogCache is a service's copy of the stores' catalog as
+// handlers/orders declares it (postgres.CatalogCache): the writes of the
+// catalog consumers and the read that prices an order.
+type CatalogCache interface {
+	catalogcache.Cache
+	Products(ctx context.Context, ids []string) (map[string]catalog.Product, error)
+}
+
+// RunCatalogCache holds a catalog cache to its contract
+// (catalogcache.Cache):
+//
+//   - Products answers the cached products among the IDs asked for, with
+//     their store's name ("" until the store is cached), leaving out the
+//     unknown and the removed.
+//   - A product's name or price update before the product is cached fails
+//     with domain.ErrNotFound, for the consumer to retry.
+//   - Every write is idempotent and guarded by the version of the event
+//     that carries it, field by field, so the cache ends the same whatever
+//     order the events arrive in (retrying the not-found ones) and however
+//     often each is delivered; a removal is final.
+func RunCatalogCache(t *testing.T, open func(t *testing.T) CatalogCache) {
+	t.Run("Products answers the cached products on sale", func(t *testing.T) {
+		c := open(t)
+		ctx := context.Background()
+		storeID, syrupID, goneID := newID(), newID(), newID()
+		must(t, "add", c.AddProduct(ctx, syrupID, storeID, "Syrup", 499, 1))
+		want := catalog.Product{ID: syrupID, StoreID: storeID, Name: "Syrup", Price: 499}
+		assertProducts := func(ids []string, want ...catalog.Product) {
+			t.Helper()
+			got, err := c.Products(ctx, ids)
+			must(t, "products", err)
+			if len(got) != len(want) {
+				t.Errorf("Products(%v) = %v, want %v", ids, got, want)
+			}
+			for _, p := range want {
+				if got[p.ID] != p {
+					t.Errorf("Products(%v)[%s] = %+v, want %+v", ids, p.ID, got[p.ID], p)
+				}
+			}
+		}
+		assertProducts([]string{syrupID}, want)
+		must(t, "cache the store", c.SetStoreName(ctx, storeID, "Waffles", 1))
+		want.StoreName = "Waffles"
+		must(t, "add", c.AddProduct(ctx, goneID, storeID, "Gone", 100, 1))
+		must(t, "remove", c.RemoveProduct(ctx, goneID, storeID, 2))
+		assertProducts([]string{syrupID, goneID, newID()}, want)
+		assertProducts(nil)
+	})
+
+	t.Run("updates of a product not cached yet are not found", func(t *testing.T) {
+		c := open(t)
+		assertKind(t, c.SetProductName(context.Background(), newID(), "Golden syrup", 2), domain.ErrNotFound)
+		assertKind(t, c.SetProductPrice(context.Background(), newID(), 599, 2), domain.ErrNotFound)
+	})
+
+	// A store's and a product's life, each event delivered twice, and an
+	// AddProduct of a later snapshot (version 2, as a replay could carry).
+	life := []catalogEvent{
+		{"StoreCreated", func(c CatalogCache, s, p string) error { return c.SetStoreName(context.Background(), s, "Waffles", 1) }},
+		{"StoreRebranded", func(c CatalogCache, s, p string) error { return c.SetStoreName(context.Background(), s, "Crêpes", 3) }},
+		{"ProductAdded", func(c CatalogCache, s, p string) error {
+			return c.AddProduct(context.Background(), p, s, "Syrup", 499, 1)
+		}},
+		{"ProductAdded v2", func(c CatalogCache, s, p string) error {
+			return c.AddProduct(context.Background(), p, s, "Golden syrup", 549, 2)
+		}},
+		{"ProductRebranded", func(c CatalogCache, s, p string) error {
+			return c.SetProductName(context.Background(), p, "Maple syrup", 3)
+		}},
+		{"ProductPriceIncreased", func(c CatalogCache, s, p string) error {
+			return c.SetProductPrice(context.Background(), p, 599, 4)
+		}},
+	}
+	removed := catalogEvent{"ProductRemoved", func(c CatalogCache, s, p string) error {
+		return c.RemoveProduct(context.Background(), p, s, 5)
+	}}
+	for _, tc := range []struct {
+		name    string
+		events  []catalogEvent
+		onSale  bool
+		product catalog.Product // its IDs are filled in
+	}{
+		{"a product on sale", life, true, catalog.Product{StoreName: "Crêpes", Name: "Maple syrup", Price: 599}},
+		{"a removed product", append(life, removed), false, catalog.Product{}},
+	} {
+		t.Run("the cache converges in any arrival order: "+tc.name, func(t *testing.T) {
+			c := open(t)
+			for _, order := range arrivalOrders(len(tc.events)) {
+				storeID, productID := newID(), newID()
+				deliver(t, c, tc.events, order, storeID, productID)
+				found, err := c.Products(context.Background(), []string{productID})
+				must(t, "products", err)
+				want := map[string]catalog.Product{}
+				if tc.onSale {
+					p := tc.product
+					p.ID, p.StoreID = productID, storeID
+					want[productID] = p
+				}
+				if fmt.Sprint(found) != fmt.Sprint(want) {
+					t.Errorf("after %s: Products = %v, want %v", describeOrder(tc.events, order), found, want)
+				}
+			}
+		})
+	}
+}
+
+// catalogEvent is one stores event as a catalog consumer writes it, about
+// store s and product p.
+type catalogEvent struct {
+	name  string
+	write func(c CatalogCache, s, p string) error
+}
+
+// arrivalOrders returns orders to deliver n events in: as they happened,
+// backwards, and a dozen shuffles (the same on every run).
+func arrivalOrders(n int) [][]int {
+	inOrder := make([]int, n)
+	backwards := make([]int, n)
+	for i := range n {
+		inOrder[i], backwards[i] = i, n-1-i
+	}
+	orders := [][]int{inOrder, backwards}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 12 {
+		orders = append(orders, r.Perm(n))
+	}
+	return orders
+}
+
+// deliver writes every event twice, in order (a permutation of their
+// indices), and again those that were not found, as the consumer's retries
+// do, until none is left.
+func deliver(t *testing.T, c CatalogCache, evs []catalogEvent, order []int, storeID, productID string) {
+	t.Helper()
+	queue := append(append([]int(nil), order...), order...)
+	for tries := 0; len(queue) > 0; tries++ {
+		if tries > 10*len(evs) {
+			t.Fatalf("%s: events still not found after %d deliveries", describeOrder(evs, order), tries)
+		}
+		i := queue[0]
+		queue = queue[1:]
+		err := evs[i].write(c, storeID, productID)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+			queue = append(queue, i)
+		case err != nil:
+			t.Fatalf("%s: %v", evs[i].name, err)
+		}
+	}
+}
+
+func describeOrder(evs []catalogEvent, order []int) string {
+	names := make([]string, len(order))
+	for i, j := range order {
+		names[i] = evs[j].name
+	}
+	return fmt.Sprint(names)
+}
