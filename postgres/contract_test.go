@@ -23,6 +23,8 @@ var (
 	_ contract.SagaRepository      = (*postgres.Sagas)(nil)
 	_ contract.OrdersRepository    = (*postgres.Orders)(nil)
 	_ contract.CatalogCache        = (*postgres.CatalogCache)(nil)
+	_ contract.DepotRepository     = (*postgres.Depot)(nil)
+	_ contract.DepotStoreCache     = (*postgres.DepotCache)(nil)
 )
 
 // contractDB returns, for the subtests of one contract suite, a database
@@ -130,4 +132,17 @@ func TestCatalogCachesKeepTheContract(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestDepotKeepsTheContract(t *testing.T) {
+	fresh := contractDB(t, "depot")
+	contract.RunDepot(t, func(t *testing.T) contract.Depot {
+		db := fresh(t)
+		return contract.Depot{Repo: postgres.NewDepot(db, messaging.NewOutbox("depot")), Outbox: contractOutbox(db, "depot")}
+	})
+}
+
+func TestDepotCacheKeepsTheContract(t *testing.T) {
+	fresh := contractDB(t, "depot")
+	contract.RunDepotStoreCache(t, func(t *testing.T) contract.DepotStoreCache { return postgres.NewDepotCache(fresh(t)) })
 }

@@ -69,60 +69,57 @@ func RunCatalogCache(t *testing.T, open func(t *testing.T) CatalogCache) {
 
 	// A store's and a product's life, each event delivered twice, and an
 	// AddProduct of a later snapshot (version 2, as a replay could carry).
-	life := []catalogEvent{
-		{"StoreCreated", func(c CatalogCache, s, p string) error { return c.SetStoreName(context.Background(), s, "Waffles", 1) }},
-		{"StoreRebranded", func(c CatalogCache, s, p string) error { return c.SetStoreName(context.Background(), s, "Crêpes", 3) }},
-		{"ProductAdded", func(c CatalogCache, s, p string) error {
-			return c.AddProduct(context.Background(), p, s, "Syrup", 499, 1)
-		}},
-		{"ProductAdded v2", func(c CatalogCache, s, p string) error {
-			return c.AddProduct(context.Background(), p, s, "Golden syrup", 549, 2)
-		}},
-		{"ProductRebranded", func(c CatalogCache, s, p string) error {
-			return c.SetProductName(context.Background(), p, "Maple syrup", 3)
-		}},
-		{"ProductPriceIncreased", func(c CatalogCache, s, p string) error {
-			return c.SetProductPrice(context.Background(), p, 599, 4)
-		}},
+	life := func(c CatalogCache) []write {
+		ctx := context.Background()
+		return []write{
+			{"StoreCreated", func(s, p string) error { return c.SetStoreName(ctx, s, "Waffles", 1) }},
+			{"StoreRebranded", func(s, p string) error { return c.SetStoreName(ctx, s, "Crêpes", 3) }},
+			{"ProductAdded", func(s, p string) error { return c.AddProduct(ctx, p, s, "Syrup", 499, 1) }},
+			{"ProductAdded v2", func(s, p string) error { return c.AddProduct(ctx, p, s, "Golden syrup", 549, 2) }},
+			{"ProductRebranded", func(s, p string) error { return c.SetProductName(ctx, p, "Maple syrup", 3) }},
+			{"ProductPriceIncreased", func(s, p string) error { return c.SetProductPrice(ctx, p, 599, 4) }},
+		}
 	}
-	removed := catalogEvent{"ProductRemoved", func(c CatalogCache, s, p string) error {
-		return c.RemoveProduct(context.Background(), p, s, 5)
-	}}
 	for _, tc := range []struct {
 		name    string
-		events  []catalogEvent
-		onSale  bool
+		removed bool
 		product catalog.Product // its IDs are filled in
 	}{
-		{"a product on sale", life, true, catalog.Product{StoreName: "Crêpes", Name: "Maple syrup", Price: 599}},
-		{"a removed product", append(life, removed), false, catalog.Product{}},
+		{"a product on sale", false, catalog.Product{StoreName: "Crêpes", Name: "Maple syrup", Price: 599}},
+		{"a removed product", true, catalog.Product{}},
 	} {
 		t.Run("the cache converges in any arrival order: "+tc.name, func(t *testing.T) {
 			c := open(t)
-			for _, order := range arrivalOrders(len(tc.events)) {
+			writes := life(c)
+			if tc.removed {
+				writes = append(writes, write{"ProductRemoved", func(s, p string) error {
+					return c.RemoveProduct(context.Background(), p, s, 5)
+				}})
+			}
+			for _, order := range arrivalOrders(len(writes)) {
 				storeID, productID := newID(), newID()
-				deliver(t, c, tc.events, order, storeID, productID)
+				deliver(t, writes, order, storeID, productID)
 				found, err := c.Products(context.Background(), []string{productID})
 				must(t, "products", err)
 				want := map[string]catalog.Product{}
-				if tc.onSale {
+				if !tc.removed {
 					p := tc.product
 					p.ID, p.StoreID = productID, storeID
 					want[productID] = p
 				}
 				if fmt.Sprint(found) != fmt.Sprint(want) {
-					t.Errorf("after %s: Products = %v, want %v", describeOrder(tc.events, order), found, want)
+					t.Errorf("after %s: Products = %v, want %v", describeOrder(writes, order), found, want)
 				}
 			}
 		})
 	}
 }
 
-// catalogEvent is one stores event as a catalog consumer writes it, about
-// store s and product p.
-type catalogEvent struct {
-	name  string
-	write func(c CatalogCache, s, p string) error
+// write is one event as a consumer writes it to a cache, about store s (and
+// product p).
+type write struct {
+	event string
+	to    func(s, p string) error
 }
 
 // arrivalOrders returns orders to deliver n events in: as they happened,
@@ -144,7 +141,7 @@ func arrivalOrders(n int) [][]int {
 // deliver writes every event twice, in order (a permutation of their
 // indices), and again those that were not found, as the consumer's retries
 // do, until none is left.
-func deliver(t *testing.T, c CatalogCache, evs []catalogEvent, order []int, storeID, productID string) {
+func deliver(t *testing.T, evs []write, order []int, storeID, productID string) {
 	t.Helper()
 	queue := append(append([]int(nil), order...), order...)
 	for tries := 0; len(queue) > 0; tries++ {
@@ -153,20 +150,20 @@ func deliver(t *testing.T, c CatalogCache, evs []catalogEvent, order []int, stor
 		}
 		i := queue[0]
 		queue = queue[1:]
-		err := evs[i].write(c, storeID, productID)
+		err := evs[i].to(storeID, productID)
 		switch {
 		case errors.Is(err, domain.ErrNotFound):
 			queue = append(queue, i)
 		case err != nil:
-			t.Fatalf("%s: %v", evs[i].name, err)
+			t.Fatalf("%s: %v", evs[i].event, err)
 		}
 	}
 }
 
-func describeOrder(evs []catalogEvent, order []int) string {
+func describeOrder(evs []write, order []int) string {
 	names := make([]string, len(order))
 	for i, j := range order {
-		names[i] = evs[j].name
+		names[i] = evs[j].event
 	}
 	return fmt.Sprint(names)
 }
