@@ -25,6 +25,7 @@ var (
 	_ contract.CatalogCache        = (*postgres.CatalogCache)(nil)
 	_ contract.DepotRepository     = (*postgres.Depot)(nil)
 	_ contract.DepotStoreCache     = (*postgres.DepotCache)(nil)
+	_ contract.SearchRepository    = (*postgres.Search)(nil)
 )
 
 // contractDB returns, for the subtests of one contract suite, a database
@@ -145,4 +146,9 @@ func TestDepotKeepsTheContract(t *testing.T) {
 func TestDepotCacheKeepsTheContract(t *testing.T) {
 	fresh := contractDB(t, "depot")
 	contract.RunDepotStoreCache(t, func(t *testing.T) contract.DepotStoreCache { return postgres.NewDepotCache(fresh(t)) })
+}
+
+func TestSearchKeepsTheContract(t *testing.T) {
+	fresh := contractDB(t, "search")
+	contract.RunSearch(t, func(t *testing.T) contract.SearchRepository { return postgres.NewSearch(fresh(t)) })
 }
