@@ -26,6 +26,8 @@ var (
 	_ contract.DepotRepository     = (*postgres.Depot)(nil)
 	_ contract.DepotStoreCache     = (*postgres.DepotCache)(nil)
 	_ contract.SearchRepository    = (*postgres.Search)(nil)
+	_ contract.NotificationsCache  = (*postgres.NotificationsCache)(nil)
+	_ contract.NotificationSender  = (*postgres.NotificationSender)(nil)
 )
 
 // contractDB returns, for the subtests of one contract suite, a database
@@ -151,4 +153,14 @@ func TestDepotCacheKeepsTheContract(t *testing.T) {
 func TestSearchKeepsTheContract(t *testing.T) {
 	fresh := contractDB(t, "search")
 	contract.RunSearch(t, func(t *testing.T) contract.SearchRepository { return postgres.NewSearch(fresh(t)) })
+}
+
+func TestNotificationsKeepTheContracts(t *testing.T) {
+	fresh := contractDB(t, "notifications")
+	contract.RunNotificationsCache(t, func(t *testing.T) contract.NotificationsCache {
+		return postgres.NewNotificationsCache(fresh(t))
+	})
+	contract.RunNotificationSender(t, func(t *testing.T) contract.NotificationSender {
+		return postgres.NewNotificationSender(fresh(t), testkit.Discard)
+	})
 }
