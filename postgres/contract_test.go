@@ -19,6 +19,7 @@ var (
 	_ contract.CustomersRepository = (*postgres.Customers)(nil)
 	_ contract.Publisher           = (*postgres.Publisher)(nil)
 	_ contract.BasketsRepository   = (*postgres.Baskets)(nil)
+	_ contract.BasketsCache        = (*postgres.BasketsCache)(nil)
 	_ contract.PaymentsRepository  = (*postgres.Payments)(nil)
 	_ contract.SagaRepository      = (*postgres.Sagas)(nil)
 	_ contract.OrdersRepository    = (*postgres.Orders)(nil)
@@ -163,4 +164,9 @@ func TestNotificationsKeepTheContracts(t *testing.T) {
 	contract.RunNotificationSender(t, func(t *testing.T) contract.NotificationSender {
 		return postgres.NewNotificationSender(fresh(t), testkit.Discard)
 	})
+}
+
+func TestBasketsCacheKeepsTheContract(t *testing.T) {
+	fresh := contractDB(t, "baskets")
+	contract.RunBasketsCache(t, func(t *testing.T) contract.BasketsCache { return postgres.NewBasketsCache(fresh(t)) })
 }

@@ -6,11 +6,14 @@ import (
 	"github.com/mallbots/mallbots/internal/contract"
 )
 
-// TestFakeKeepsTheRepositoryContract holds the fake the handler tests run on
-// to the contract postgres.Baskets keeps (postgres/contract_test.go).
-func TestFakeKeepsTheRepositoryContract(t *testing.T) {
+// TestFakesKeepTheContracts holds the fakes the handler tests run on to the
+// contracts postgres.Baskets and postgres.BasketsCache keep
+// (postgres/contract_test.go).
+func TestFakesKeepTheContracts(t *testing.T) {
 	contract.RunBaskets(t, func(*testing.T) contract.Baskets {
 		f := newFakeRepo()
 		return contract.Baskets{Repo: f, Outbox: f.log.Outbox()}
 	})
+	contract.RunCatalogCache(t, func(*testing.T) contract.CatalogCache { return newFakeCache() })
+	contract.RunBasketsCache(t, func(*testing.T) contract.BasketsCache { return newFakeCache() })
 }
