@@ -61,6 +61,11 @@ func violation(pkg, imp string) string {
 		if internal && (rel == "postgres" || rel == "messaging" || rel == "migrations") {
 			return "handlers declare the small interfaces they need; the composition root wires concrete types"
 		}
+	case pkg == "internal/contract" || pkg == "internal/memrepo" || pkg == "internal/fakecatalog":
+		if internal && (strings.HasPrefix(rel, "handlers/") || rel == "postgres" || rel == "messaging" ||
+			strings.HasPrefix(rel, "messaging/") || rel == "migrations") {
+			return "the contract suites and the fakes they hold to them are imported by handlers' and postgres' tests alike, so they import neither"
+		}
 	case pkg == "messaging":
 		if internal && (rel == "domain" || strings.HasPrefix(rel, "domain/") || strings.HasPrefix(rel, "handlers/")) {
 			return "messaging knows nothing of the domain"
@@ -87,6 +92,11 @@ func TestDependencyRulesCatchViolations(t *testing.T) {
 		{"dsn", module + "/config", true},
 		{"dsn", "github.com/jackc/pgx/v5", true},
 		{"dsn", "net/url", false},
+		{"internal/contract", module + "/postgres", true},
+		{"internal/contract", module + "/handlers/baskets", true},
+		{"internal/memrepo", module + "/messaging", true},
+		{"internal/contract", module + "/domain/order", false},
+		{"internal/memrepo", module + "/internal/contract", false},
 	} {
 		if got := violation(tc.pkg, tc.imp) != ""; got != tc.bad {
 			t.Errorf("violation(%s, %s) = %v, want %v", tc.pkg, tc.imp, got, tc.bad)
