@@ -31,16 +31,34 @@ var (
 	_ contract.NotificationSender  = (*postgres.NotificationSender)(nil)
 )
 
-// contractDB returns, for the subtests of one contract suite, a database
-// migrated once and emptied of service's rows before each subtest: the
-// subtests run one after the other, each on a fresh, empty repository, at
-// the cost of one database per suite. The suite runs in parallel with the
-// package's other tests.
-func contractDB(t *testing.T, service string) func(t *testing.T) *postgres.DB {
+// contractEnv is what a subtest of a contract suite gets: a database
+// emptied of its service's rows, the service's outbox, and what that outbox
+// holds.
+type contractEnv struct {
+	db        *postgres.DB
+	outbox    postgres.Outbox
+	published contract.Outbox
+}
+
+// contractDB returns, for the subtests of the contract suites of one
+// service, its database migrated once and emptied of the service's rows
+// before each subtest: the subtests run one after the other, each on a
+// fresh, empty repository, at the cost of one database per service. The
+// services' suites run in parallel with each other and the package's other
+// tests.
+func contractDB(t *testing.T, service string) func(t *testing.T) contractEnv {
 	t.Helper()
 	t.Parallel()
 	db, _ := testkit.Database(t)
-	return func(t *testing.T) *postgres.DB {
+	env := contractEnv{db: db, outbox: messaging.NewOutbox(service), published: func(t *testing.T) []contract.Published {
+		var out []contract.Published
+		for _, row := range readOutbox(t, db, service) {
+			out = append(out, contract.Published{Name: row.DestinationTopic, Payload: string(row.Payload),
+				CorrelationID: row.Metadata[messaging.CorrelationIDKey]})
+		}
+		return out
+	}}
+	return func(t *testing.T) contractEnv {
 		t.Helper()
 		ctx := context.Background()
 		rows, err := db.Pool.Query(ctx, "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = $1", service)
@@ -56,117 +74,62 @@ func contractDB(t *testing.T, service string) func(t *testing.T) *postgres.DB {
 				t.Fatalf("empty %s: %v", table, err)
 			}
 		}
-		return db
+		return env
 	}
 }
 
-// contractOutbox reads service's outbox as the contract suites compare it.
-func contractOutbox(db *postgres.DB, service string) contract.Outbox {
-	return func(t *testing.T) []contract.Published {
-		var out []contract.Published
-		for _, row := range readOutbox(t, db, service) {
-			out = append(out, contract.Published{Name: row.DestinationTopic, Payload: string(row.Payload),
-				CorrelationID: row.Metadata[messaging.CorrelationIDKey]})
-		}
-		return out
+// opener returns the open func of a contract suite: the repository newRepo
+// makes over a fresh database and its service's outbox, with what that
+// outbox holds.
+func opener[R any](fresh func(*testing.T) contractEnv, newRepo func(*postgres.DB, postgres.Outbox) R) func(*testing.T) (R, contract.Outbox) {
+	return func(t *testing.T) (R, contract.Outbox) {
+		e := fresh(t)
+		return newRepo(e.db, e.outbox), e.published
 	}
 }
 
-func TestStoresKeepTheContract(t *testing.T) {
-	fresh := contractDB(t, "stores")
-	contract.RunStores(t, func(t *testing.T) contract.Stores {
-		db := fresh(t)
-		return contract.Stores{Repo: postgres.NewStores(db, messaging.NewOutbox("stores")), Outbox: contractOutbox(db, "stores")}
-	})
+// over returns the open func of a cache's contract suite: the cache
+// newCache makes over a fresh database.
+func over[R any](fresh func(*testing.T) contractEnv, newCache func(*postgres.DB) R) func(*testing.T) R {
+	return func(t *testing.T) R { return newCache(fresh(t).db) }
 }
 
-func TestCustomersKeepTheContract(t *testing.T) {
-	fresh := contractDB(t, "customers")
-	contract.RunCustomers(t, func(t *testing.T) contract.Customers {
-		db := fresh(t)
-		return contract.Customers{Repo: postgres.NewCustomers(db, messaging.NewOutbox("customers")), Outbox: contractOutbox(db, "customers")}
+// TestRepositoriesKeepTheContracts runs each contract suite against the
+// PostgreSQL implementation, the same suites the handlers' fakes pass.
+func TestRepositoriesKeepTheContracts(t *testing.T) {
+	t.Run("stores", func(t *testing.T) { contract.RunStores(t, opener(contractDB(t, "stores"), postgres.NewStores)) })
+	t.Run("customers", func(t *testing.T) {
+		fresh := contractDB(t, "customers")
+		contract.RunCustomers(t, opener(fresh, postgres.NewCustomers))
+		contract.RunPublisher(t, opener(fresh, postgres.NewPublisher))
 	})
-}
-
-func TestPublisherKeepsTheContract(t *testing.T) {
-	fresh := contractDB(t, "customers")
-	contract.RunPublisher(t, func(t *testing.T) (contract.Publisher, contract.Outbox) {
-		db := fresh(t)
-		return postgres.NewPublisher(db, messaging.NewOutbox("customers")), contractOutbox(db, "customers")
+	t.Run("baskets", func(t *testing.T) {
+		fresh := contractDB(t, "baskets")
+		contract.RunBaskets(t, opener(fresh, postgres.NewBaskets))
+		contract.RunCatalogCache(t, over(fresh, postgres.NewBasketsCache))
+		contract.RunBasketsCache(t, over(fresh, postgres.NewBasketsCache))
 	})
-}
-
-func TestBasketsKeepTheContract(t *testing.T) {
-	fresh := contractDB(t, "baskets")
-	contract.RunBaskets(t, func(t *testing.T) contract.Baskets {
-		db := fresh(t)
-		return contract.Baskets{Repo: postgres.NewBaskets(db, messaging.NewOutbox("baskets")), Outbox: contractOutbox(db, "baskets")}
-	})
-}
-
-func TestPaymentsKeepTheContract(t *testing.T) {
-	fresh := contractDB(t, "payments")
-	contract.RunPayments(t, func(t *testing.T) contract.Payments {
-		db := fresh(t)
-		return contract.Payments{Repo: postgres.NewPayments(db, messaging.NewOutbox("payments")), Outbox: contractOutbox(db, "payments")}
-	})
-}
-
-func TestSagasKeepTheContract(t *testing.T) {
-	fresh := contractDB(t, "saga")
-	contract.RunSagas(t, func(t *testing.T) contract.Sagas {
-		db := fresh(t)
-		return contract.Sagas{Repo: postgres.NewSagas(db, messaging.NewOutbox("saga")), Outbox: contractOutbox(db, "saga")}
-	})
-}
-
-func TestOrdersKeepTheContract(t *testing.T) {
-	fresh := contractDB(t, "orders")
-	contract.RunOrders(t, func(t *testing.T) contract.OrdersRepository {
-		return postgres.NewOrders(fresh(t), messaging.NewOutbox("orders"))
-	})
-}
-
-func TestCatalogCachesKeepTheContract(t *testing.T) {
-	for _, service := range []string{"baskets", "orders"} {
-		t.Run(service, func(t *testing.T) {
-			fresh := contractDB(t, service)
-			contract.RunCatalogCache(t, func(t *testing.T) contract.CatalogCache {
-				return postgres.NewCatalogCache(fresh(t), service)
-			})
+	t.Run("payments", func(t *testing.T) { contract.RunPayments(t, opener(contractDB(t, "payments"), postgres.NewPayments)) })
+	t.Run("orders", func(t *testing.T) {
+		fresh := contractDB(t, "orders")
+		contract.RunOrders(t, func(t *testing.T) *postgres.Orders {
+			e := fresh(t)
+			return postgres.NewOrders(e.db, e.outbox)
 		})
-	}
-}
-
-func TestDepotKeepsTheContract(t *testing.T) {
-	fresh := contractDB(t, "depot")
-	contract.RunDepot(t, func(t *testing.T) contract.Depot {
-		db := fresh(t)
-		return contract.Depot{Repo: postgres.NewDepot(db, messaging.NewOutbox("depot")), Outbox: contractOutbox(db, "depot")}
+		contract.RunCatalogCache(t, func(t *testing.T) *postgres.CatalogCache { return postgres.NewCatalogCache(fresh(t).db, "orders") })
 	})
-}
-
-func TestDepotCacheKeepsTheContract(t *testing.T) {
-	fresh := contractDB(t, "depot")
-	contract.RunDepotStoreCache(t, func(t *testing.T) contract.DepotStoreCache { return postgres.NewDepotCache(fresh(t)) })
-}
-
-func TestSearchKeepsTheContract(t *testing.T) {
-	fresh := contractDB(t, "search")
-	contract.RunSearch(t, func(t *testing.T) contract.SearchRepository { return postgres.NewSearch(fresh(t)) })
-}
-
-func TestNotificationsKeepTheContracts(t *testing.T) {
-	fresh := contractDB(t, "notifications")
-	contract.RunNotificationsCache(t, func(t *testing.T) contract.NotificationsCache {
-		return postgres.NewNotificationsCache(fresh(t))
+	t.Run("saga", func(t *testing.T) { contract.RunSagas(t, opener(contractDB(t, "saga"), postgres.NewSagas)) })
+	t.Run("depot", func(t *testing.T) {
+		fresh := contractDB(t, "depot")
+		contract.RunDepot(t, opener(fresh, postgres.NewDepot))
+		contract.RunDepotStoreCache(t, over(fresh, postgres.NewDepotCache))
 	})
-	contract.RunNotificationSender(t, func(t *testing.T) contract.NotificationSender {
-		return postgres.NewNotificationSender(fresh(t), testkit.Discard)
+	t.Run("search", func(t *testing.T) { contract.RunSearch(t, over(contractDB(t, "search"), postgres.NewSearch)) })
+	t.Run("notifications", func(t *testing.T) {
+		fresh := contractDB(t, "notifications")
+		contract.RunNotificationsCache(t, over(fresh, postgres.NewNotificationsCache))
+		contract.RunNotificationSender(t, func(t *testing.T) *postgres.NotificationSender {
+			return postgres.NewNotificationSender(fresh(t).db, testkit.Discard)
+		})
 	})
-}
-
-func TestBasketsCacheKeepsTheContract(t *testing.T) {
-	fresh := contractDB(t, "baskets")
-	contract.RunBasketsCache(t, func(t *testing.T) contract.BasketsCache { return postgres.NewBasketsCache(fresh(t)) })
 }

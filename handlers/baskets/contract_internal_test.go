@@ -2,13 +2,11 @@ package baskets
 
 import "github.com/mallbots/mallbots/internal/contract"
 
-// The contract suites declare the handlers' interfaces again; each pair must
-// have the same methods.
-var (
-	_ repository                  = contract.BasketsRepository(nil)
-	_ contract.BasketsRepository  = repository(nil)
-	_ cacheRepository             = contract.BasketsCacheWrites(nil)
-	_ contract.BasketsCacheWrites = cacheRepository(nil)
-	_ catalogReader               = contract.BasketsCacheReads(nil)
-	_ contract.BasketsCacheReads  = catalogReader(nil)
-)
+// The contract suites declare this package's interfaces again. Each pair is
+// converted both ways, which compiles only while the two have the same
+// methods.
+var _ = []any{
+	repository(contract.BasketsRepository(nil)), contract.BasketsRepository(repository(nil)),
+	cacheRepository(contract.BasketsCacheWrites(nil)), contract.BasketsCacheWrites(cacheRepository(nil)),
+	catalogReader(contract.BasketsCacheReads(nil)), contract.BasketsCacheReads(catalogReader(nil)),
+}

@@ -10,10 +10,7 @@ import (
 // contracts postgres.Baskets and postgres.BasketsCache keep
 // (postgres/contract_test.go).
 func TestFakesKeepTheContracts(t *testing.T) {
-	contract.RunBaskets(t, func(*testing.T) contract.Baskets {
-		f := newFakeRepo()
-		return contract.Baskets{Repo: f, Outbox: f.log.Outbox()}
-	})
-	contract.RunCatalogCache(t, func(*testing.T) contract.CatalogCache { return newFakeCache() })
-	contract.RunBasketsCache(t, func(*testing.T) contract.BasketsCache { return newFakeCache() })
+	contract.RunBaskets(t, func(*testing.T) (*fakeRepo, contract.Outbox) { return newFakeRepo().opened() })
+	contract.RunCatalogCache(t, func(*testing.T) *fakeCache { return newFakeCache() })
+	contract.RunBasketsCache(t, func(*testing.T) *fakeCache { return newFakeCache() })
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mallbots/mallbots/domain/basket"
 	"github.com/mallbots/mallbots/domain/catalog"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/fakecatalog"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
@@ -37,6 +38,10 @@ func newFakeRepo() *fakeRepo {
 	})
 	return f
 }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
 
 func (f *fakeRepo) Add(ctx context.Context, b *basket.Basket, evs ...events.Event) error {
 	return f.baskets.Add(ctx, b, evs)

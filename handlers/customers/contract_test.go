@@ -10,12 +10,6 @@ import (
 // contracts postgres.Customers and postgres.Publisher keep
 // (postgres/contract_test.go).
 func TestFakesKeepTheContracts(t *testing.T) {
-	contract.RunCustomers(t, func(*testing.T) contract.Customers {
-		f := newFakeRepo()
-		return contract.Customers{Repo: f, Outbox: f.log.Outbox()}
-	})
-	contract.RunPublisher(t, func(*testing.T) (contract.Publisher, contract.Outbox) {
-		p := &fakePublisher{}
-		return p, p.log.Outbox()
-	})
+	contract.RunCustomers(t, func(*testing.T) (*fakeRepo, contract.Outbox) { return newFakeRepo().opened() })
+	contract.RunPublisher(t, func(*testing.T) (*fakePublisher, contract.Outbox) { return (&fakePublisher{}).opened() })
 }

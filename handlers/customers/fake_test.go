@@ -7,6 +7,7 @@ import (
 
 	"github.com/mallbots/mallbots/domain/customer"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
@@ -34,6 +35,10 @@ func newFakeRepo() *fakeRepo {
 	})
 	return f
 }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
 
 func (f *fakeRepo) Add(ctx context.Context, c *customer.Customer, evs ...events.Event) error {
 	return f.customers.Add(ctx, c, evs)
@@ -69,6 +74,10 @@ func (f *fakePublisher) Publish(ctx context.Context, evs ...events.Event) error 
 	}
 	return f.log.Publish(ctx, evs...)
 }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakePublisher) opened() (*fakePublisher, contract.Outbox) { return f, f.log.Outbox() }
 
 // published returns a copy of every event published so far, in order.
 func (f *fakePublisher) published() []events.Event { return f.log.Published() }

@@ -2,13 +2,11 @@ package depot
 
 import "github.com/mallbots/mallbots/internal/contract"
 
-// The contract suites declare the handlers' interfaces again; each pair must
-// have the same methods.
-var (
-	_ repository               = contract.DepotRepository(nil)
-	_ contract.DepotRepository = repository(nil)
-	_ storeCache               = contract.DepotStoreCache(nil)
-	_ contract.DepotStoreCache = storeCache(nil)
-	_ publisher                = contract.Publisher(nil)
-	_ contract.Publisher       = publisher(nil)
-)
+// The contract suites declare this package's interfaces again. Each pair is
+// converted both ways, which compiles only while the two have the same
+// methods.
+var _ = []any{
+	repository(contract.DepotRepository(nil)), contract.DepotRepository(repository(nil)),
+	storeCache(contract.DepotStoreCache(nil)), contract.DepotStoreCache(storeCache(nil)),
+	publisher(contract.Publisher(nil)), contract.Publisher(publisher(nil)),
+}

@@ -10,13 +10,7 @@ import (
 // contracts postgres.Depot, postgres.DepotCache and postgres.Publisher keep
 // (postgres/contract_test.go).
 func TestFakesKeepTheContracts(t *testing.T) {
-	contract.RunDepot(t, func(*testing.T) contract.Depot {
-		f := newFakeRepo()
-		return contract.Depot{Repo: f, Outbox: f.log.Outbox()}
-	})
-	contract.RunDepotStoreCache(t, func(*testing.T) contract.DepotStoreCache { return newFakeCache() })
-	contract.RunPublisher(t, func(*testing.T) (contract.Publisher, contract.Outbox) {
-		f := newFakeRepo()
-		return &fakePublisher{repo: f}, f.log.Outbox()
-	})
+	contract.RunDepot(t, func(*testing.T) (*fakeRepo, contract.Outbox) { return newFakeRepo().opened() })
+	contract.RunDepotStoreCache(t, func(*testing.T) *fakeCache { return newFakeCache() })
+	contract.RunPublisher(t, func(*testing.T) (*fakePublisher, contract.Outbox) { return (&fakePublisher{}).opened() })
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/mallbots/mallbots/domain/depot"
 	"github.com/mallbots/mallbots/events"
 	handlers "github.com/mallbots/mallbots/handlers/depot"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
@@ -43,6 +44,10 @@ type stored struct {
 }
 
 func newFakeRepo() *fakeRepo { return &fakeRepo{bots: map[string]*depot.Bot{}} }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
 
 func cloneList(l *depot.ShoppingList) *depot.ShoppingList {
 	return depot.Rehydrate(l.ID(), l.OrderID(), l.Status(), l.BotID(), l.Stops(), l.Version())
@@ -263,6 +268,13 @@ func (p *fakePublisher) Publish(ctx context.Context, evs ...events.Event) error 
 		return p.err
 	}
 	return p.repo.log.Publish(ctx, evs...)
+}
+
+// opened returns a publisher into a fresh repository's record and that
+// record, as the contract suites open an implementation.
+func (p *fakePublisher) opened() (*fakePublisher, contract.Outbox) {
+	p.repo = newFakeRepo()
+	return p, p.repo.log.Outbox()
 }
 
 // call is one cache write as the fake saw it.

@@ -14,12 +14,11 @@ type senderHistory interface {
 	List(ctx context.Context, customerID string) ([]notification.Notification, error)
 }
 
-// The contract suites declare the handlers' interfaces again; each pair must
-// have the same methods.
-var (
-	_ cache                       = contract.NotificationsCache(nil)
-	_ contract.NotificationsCache = cache(nil)
-	_ senderHistory               = contract.NotificationSender(nil)
-	_ contract.NotificationSender = senderHistory(nil)
-	_ history                     = contract.NotificationSender(nil)
-)
+// The contract suites declare this package's interfaces again. Each pair is
+// converted both ways, which compiles only while the two have the same
+// methods.
+var _ = []any{
+	cache(contract.NotificationsCache(nil)), contract.NotificationsCache(cache(nil)),
+	senderHistory(contract.NotificationSender(nil)), contract.NotificationSender(senderHistory(nil)),
+	history(contract.NotificationSender(nil)),
+}

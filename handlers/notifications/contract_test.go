@@ -10,6 +10,6 @@ import (
 // contracts postgres.NotificationsCache and postgres.NotificationSender
 // keep (postgres/contract_test.go).
 func TestFakeKeepsTheContracts(t *testing.T) {
-	contract.RunNotificationsCache(t, func(*testing.T) contract.NotificationsCache { return newFakeStore() })
-	contract.RunNotificationSender(t, func(*testing.T) contract.NotificationSender { return newFakeStore() })
+	contract.RunNotificationsCache(t, func(*testing.T) *fakeStore { return newFakeStore() })
+	contract.RunNotificationSender(t, func(*testing.T) *fakeStore { return newFakeStore() })
 }

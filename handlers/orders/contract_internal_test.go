@@ -2,13 +2,11 @@ package orders
 
 import "github.com/mallbots/mallbots/internal/contract"
 
-// The contract suites declare the handlers' interfaces again; each pair must
-// have the same methods.
-var (
-	_ repository                = contract.OrdersRepository(nil)
-	_ contract.OrdersRepository = repository(nil)
-	_ publisher                 = contract.Publisher(nil)
-	_ contract.Publisher        = publisher(nil)
-	_ catalogCache              = contract.CatalogCache(nil)
-	_ contract.CatalogCache     = catalogCache(nil)
-)
+// The contract suites declare this package's interfaces again. Each pair is
+// converted both ways, which compiles only while the two have the same
+// methods.
+var _ = []any{
+	repository(contract.OrdersRepository(nil)), contract.OrdersRepository(repository(nil)),
+	publisher(contract.Publisher(nil)), contract.Publisher(publisher(nil)),
+	catalogCache(contract.CatalogCache(nil)), contract.CatalogCache(catalogCache(nil)),
+}

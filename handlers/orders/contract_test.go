@@ -11,10 +11,7 @@ import (
 // contracts postgres.Orders, postgres.Publisher and postgres.CatalogCache
 // keep (postgres/contract_test.go).
 func TestFakesKeepTheContracts(t *testing.T) {
-	contract.RunOrders(t, func(*testing.T) contract.OrdersRepository { return newFakeStore() })
-	contract.RunPublisher(t, func(*testing.T) (contract.Publisher, contract.Outbox) {
-		r := &fakeReplies{}
-		return r, r.log.Outbox()
-	})
-	contract.RunCatalogCache(t, func(*testing.T) contract.CatalogCache { return fakecatalog.New() })
+	contract.RunOrders(t, func(*testing.T) *fakeStore { return newFakeStore() })
+	contract.RunPublisher(t, func(*testing.T) (*fakeReplies, contract.Outbox) { return (&fakeReplies{}).opened() })
+	contract.RunCatalogCache(t, func(*testing.T) *fakecatalog.Cache { return fakecatalog.New() })
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/mallbots/mallbots/domain/order"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/handlers/orders"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/fakecatalog"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
@@ -114,6 +115,10 @@ func (f *fakeReplies) Publish(ctx context.Context, evs ...events.Event) error {
 }
 
 func (f *fakeReplies) all() []events.Event { return f.log.Published() }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeReplies) opened() (*fakeReplies, contract.Outbox) { return f, f.log.Outbox() }
 
 // sequentialIDs returns a newID func making predictable UUIDs
 // 00000000-0000-4000-8000-000000000001, …002, ...

@@ -2,11 +2,10 @@ package payments
 
 import "github.com/mallbots/mallbots/internal/contract"
 
-// The contract suites declare the handlers' interfaces again; each pair must
-// have the same methods.
-var (
-	_ repository                  = contract.PaymentsRepository(nil)
-	_ contract.PaymentsRepository = repository(nil)
-	_ publisher                   = contract.Publisher(nil)
-	_ contract.Publisher          = publisher(nil)
-)
+// The contract suites declare this package's interfaces again. Each pair is
+// converted both ways, which compiles only while the two have the same
+// methods.
+var _ = []any{
+	repository(contract.PaymentsRepository(nil)), contract.PaymentsRepository(repository(nil)),
+	publisher(contract.Publisher(nil)), contract.Publisher(publisher(nil)),
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mallbots/mallbots/domain/payment"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
@@ -36,6 +37,10 @@ func newFakeRepo() *fakeRepo {
 	}).ContinueFlows()
 	return f
 }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
 
 var errBroken = errors.New("connection reset by peer")
 

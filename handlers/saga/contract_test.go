@@ -9,8 +9,5 @@ import (
 // TestFakeKeepsTheRepositoryContract holds the fake the handler tests run on
 // to the contract postgres.Sagas keeps (postgres/contract_test.go).
 func TestFakeKeepsTheRepositoryContract(t *testing.T) {
-	contract.RunSagas(t, func(*testing.T) contract.Sagas {
-		f := newFixture()
-		return contract.Sagas{Repo: f.repo, Outbox: f.repo.log.Outbox()}
-	})
+	contract.RunSagas(t, func(*testing.T) (*fakeRepo, contract.Outbox) { return newFixture().repo.opened() })
 }

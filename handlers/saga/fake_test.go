@@ -12,6 +12,7 @@ import (
 	"github.com/mallbots/mallbots/domain/saga"
 	"github.com/mallbots/mallbots/events"
 	sagas "github.com/mallbots/mallbots/handlers/saga"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
@@ -77,6 +78,10 @@ func (f *fakeRepo) Get(_ context.Context, orderID string) (*saga.CreateOrder, er
 	}
 	return saga.Rehydrate(st), nil
 }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
 
 // commands returns every command sent so far, in order.
 func (f *fakeRepo) commands() []events.Event { return f.log.Published() }

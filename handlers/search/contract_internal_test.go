@@ -2,9 +2,9 @@ package search
 
 import "github.com/mallbots/mallbots/internal/contract"
 
-// The contract suite declares the handlers' repository again; the two must
-// have the same methods.
-var (
-	_ repository                = contract.SearchRepository(nil)
-	_ contract.SearchRepository = repository(nil)
-)
+// The contract suites declare this package's interfaces again. Each pair is
+// converted both ways, which compiles only while the two have the same
+// methods.
+var _ = []any{
+	repository(contract.SearchRepository(nil)), contract.SearchRepository(repository(nil)),
+}

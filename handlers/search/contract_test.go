@@ -9,5 +9,5 @@ import (
 // TestFakeKeepsTheRepositoryContract holds the fake the handler tests run on
 // to the contract postgres.Search keeps (postgres/contract_test.go).
 func TestFakeKeepsTheRepositoryContract(t *testing.T) {
-	contract.RunSearch(t, func(*testing.T) contract.SearchRepository { return newFakeRepo() })
+	contract.RunSearch(t, func(*testing.T) *fakeRepo { return newFakeRepo() })
 }

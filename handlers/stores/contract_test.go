@@ -9,8 +9,5 @@ import (
 // TestFakeKeepsTheRepositoryContract holds the fake the handler tests run on
 // to the contract postgres.Stores keeps (postgres/contract_test.go).
 func TestFakeKeepsTheRepositoryContract(t *testing.T) {
-	contract.RunStores(t, func(*testing.T) contract.Stores {
-		f := newFakeRepo()
-		return contract.Stores{Repo: f, Outbox: f.log.Outbox()}
-	})
+	contract.RunStores(t, func(*testing.T) (*fakeRepo, contract.Outbox) { return newFakeRepo().opened() })
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/store"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
@@ -33,6 +34,10 @@ func newFakeRepo() *fakeRepo {
 	})
 	return f
 }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
 
 func (f *fakeRepo) Add(ctx context.Context, s *store.Store, evs ...events.Event) error {
 	return f.stores.Add(ctx, s, evs)

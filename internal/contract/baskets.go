@@ -14,63 +14,42 @@ import (
 
 // BasketsRepository is handlers/baskets' repository (postgres.Baskets),
 // each write publishing its events with it.
-type BasketsRepository interface {
-	Add(ctx context.Context, b *basket.Basket, evs ...events.Event) error
-	Update(ctx context.Context, id string, fn func(*basket.Basket) ([]events.Event, error)) error
-	Get(ctx context.Context, id string) (*basket.Basket, error)
-}
-
-// Baskets is one fresh, empty BasketsRepository and what it has published.
-type Baskets struct {
-	Repo   BasketsRepository
-	Outbox Outbox
-}
+type BasketsRepository = UpdateFn[*basket.Basket]
 
 // syrup is a product as the baskets' catalog cache holds it.
 var syrup = catalog.Product{ID: "00000000-0000-4000-8000-0000000000a1", StoreID: theStore, StoreName: "Waffles", Name: "Syrup", Price: 499}
 
 // RunBaskets holds the baskets repository to its contract: baskets are
 // UpdateFn aggregates born in a flow, which their later events continue
-// (see runAggregate); a basket keeps its lines in order; and one payment
+// (see runAggregate), which keep their lines in order; and one payment
 // pays for one basket's checkout, however many try at once: the others'
 // Updates fail with basket.ErrPaymentUsed and change nothing.
-func RunBaskets(t *testing.T, open func(t *testing.T) Baskets) {
+func RunBaskets[R BasketsRepository](t *testing.T, open func(*testing.T) (R, Outbox)) {
 	runAggregate(t, aggregate[*basket.Basket]{
 		kind: "basket",
-		fresh: func(id string) (*basket.Basket, events.Event) {
+		fresh: func(t *testing.T, id string) (*basket.Basket, events.Event) {
 			b, err := basket.New(id, catalog.Customer{ID: newID(), Enabled: true})
-			if err != nil {
-				panic(err)
-			}
+			must(t, "basket.New", err)
 			return b, events.BasketStarted{BasketID: id, CustomerID: b.CustomerID()}
 		},
 		change: func(b *basket.Basket) (events.Event, error) {
 			err := b.AddItem(syrup, 1)
 			return events.BasketItemAdded{BasketID: b.ID(), Item: events.Item(b.Items()[0])}, err
 		},
+		// A checked-out basket keeps its lines in order.
+		samples: func(*testing.T) map[string]*basket.Basket {
+			crepe := catalog.Product{ID: newID(), StoreID: newID(), StoreName: "Crêperie", Name: "Crêpe", Price: 1250}
+			full := basket.Rehydrate(newID(), newID(), newID(), basket.StatusCheckedOut, []basket.Item{
+				{StoreID: crepe.StoreID, StoreName: crepe.StoreName, ProductID: crepe.ID, ProductName: crepe.Name, Price: crepe.Price, Quantity: 3},
+				{StoreID: syrup.StoreID, StoreName: syrup.StoreName, ProductID: syrup.ID, ProductName: syrup.Name, Price: syrup.Price, Quantity: 1},
+			}, 9)
+			return map[string]*basket.Basket{full.ID(): full}
+		},
 		state: describe[basket.Basket], version: (*basket.Basket).Version, inFlow: true,
-	}, func(t *testing.T) methods[*basket.Basket] {
-		b := open(t)
-		return methods[*basket.Basket]{add: b.Repo.Add, update: b.Repo.Update, get: b.Repo.Get, out: b.Outbox}
-	})
-
-	t.Run("a basket keeps its lines in order", func(t *testing.T) {
-		b := open(t)
-		crepe := catalog.Product{ID: newID(), StoreID: newID(), StoreName: "Crêperie", Name: "Crêpe", Price: 1250}
-		full := basket.Rehydrate(newID(), newID(), newID(), basket.StatusCheckedOut, []basket.Item{
-			{StoreID: crepe.StoreID, StoreName: crepe.StoreName, ProductID: crepe.ID, ProductName: crepe.Name, Price: crepe.Price, Quantity: 3},
-			{StoreID: syrup.StoreID, StoreName: syrup.StoreName, ProductID: syrup.ID, ProductName: syrup.Name, Price: syrup.Price, Quantity: 1},
-		}, 9)
-		must(t, "add", b.Repo.Add(context.Background(), full))
-		got, err := b.Repo.Get(context.Background(), full.ID())
-		must(t, "get", err)
-		if describe(got) != describe(full) {
-			t.Errorf("stored %s, want %s", describe(got), describe(full))
-		}
-	})
+	}, trio[*basket.Basket](open))
 
 	t.Run("one payment pays for one basket's checkout", func(t *testing.T) {
-		b := open(t)
+		repo, out := open(t)
 		paymentID := newID()
 		const n = 4
 		ids := make([]string, n)
@@ -78,10 +57,10 @@ func RunBaskets(t *testing.T, open func(t *testing.T) Baskets) {
 			ids[i] = newID()
 			bk := basket.Rehydrate(ids[i], newID(), "", basket.StatusOpen, []basket.Item{{StoreID: syrup.StoreID,
 				StoreName: syrup.StoreName, ProductID: syrup.ID, ProductName: syrup.Name, Price: syrup.Price, Quantity: 1}}, 2)
-			must(t, "add", b.Repo.Add(context.Background(), bk))
+			must(t, "add", repo.Add(context.Background(), bk))
 		}
 		checkout := func(id string) error {
-			return b.Repo.Update(Flow("kiosk"), id, func(bk *basket.Basket) ([]events.Event, error) {
+			return repo.Update(Flow("kiosk"), id, func(bk *basket.Basket) ([]events.Event, error) {
 				return []events.Event{events.BasketCheckedOut{BasketID: bk.ID(), CustomerID: bk.CustomerID(), PaymentID: paymentID}},
 					bk.Checkout(catalog.Payment{ID: paymentID, CustomerID: bk.CustomerID()})
 			})
@@ -105,14 +84,14 @@ func RunBaskets(t *testing.T, open func(t *testing.T) Baskets) {
 				t.Errorf("checkout %d: %v, want basket.ErrPaymentUsed", i, err)
 			}
 			assertKind(t, err, domain.ErrConflict)
-			lost, err := b.Repo.Get(context.Background(), ids[i])
+			lost, err := repo.Get(context.Background(), ids[i])
 			must(t, "get", err)
 			if lost.Status() != basket.StatusOpen || lost.PaymentID() != "" || lost.Version() != 2 {
 				t.Errorf("a refused checkout changed basket %s", describe(lost))
 			}
 		}
-		winner, err := b.Repo.Get(context.Background(), won)
+		winner, err := repo.Get(context.Background(), won)
 		must(t, "get the winner", err)
-		assertPublished(t, b.Outbox, Event("kiosk", events.BasketCheckedOut{BasketID: won, CustomerID: winner.CustomerID(), PaymentID: paymentID}))
+		assertPublished(t, out, Event("kiosk", events.BasketCheckedOut{BasketID: won, CustomerID: winner.CustomerID(), PaymentID: paymentID}))
 	})
 }

@@ -2,9 +2,6 @@ package contract
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/mallbots/mallbots/catalogcache"
@@ -32,7 +29,7 @@ type CatalogCache interface {
 //     that carries it, field by field, so the cache ends the same whatever
 //     order the events arrive in (retrying the not-found ones) and however
 //     often each is delivered; a removal is final.
-func RunCatalogCache(t *testing.T, open func(t *testing.T) CatalogCache) {
+func RunCatalogCache[R CatalogCache](t *testing.T, open func(*testing.T) R) {
 	t.Run("Products answers the cached products on sale", func(t *testing.T) {
 		c := open(t)
 		ctx := context.Background()
@@ -96,74 +93,16 @@ func RunCatalogCache(t *testing.T, open func(t *testing.T) CatalogCache) {
 					return c.RemoveProduct(context.Background(), p, s, 5)
 				}})
 			}
-			for _, order := range arrivalOrders(len(writes)) {
-				storeID, productID := newID(), newID()
-				deliver(t, writes, order, storeID, productID)
+			assertConverges(t, writes, func(storeID, productID string) (any, any, error) {
 				found, err := c.Products(context.Background(), []string{productID})
-				must(t, "products", err)
 				want := map[string]catalog.Product{}
 				if !tc.removed {
 					p := tc.product
 					p.ID, p.StoreID = productID, storeID
 					want[productID] = p
 				}
-				if fmt.Sprint(found) != fmt.Sprint(want) {
-					t.Errorf("after %s: Products = %v, want %v", describeOrder(writes, order), found, want)
-				}
-			}
+				return found, want, err
+			})
 		})
 	}
-}
-
-// write is one event as a consumer writes it to a cache, about store s (and
-// product p).
-type write struct {
-	event string
-	to    func(s, p string) error
-}
-
-// arrivalOrders returns orders to deliver n events in: as they happened,
-// backwards, and a dozen shuffles (the same on every run).
-func arrivalOrders(n int) [][]int {
-	inOrder := make([]int, n)
-	backwards := make([]int, n)
-	for i := range n {
-		inOrder[i], backwards[i] = i, n-1-i
-	}
-	orders := [][]int{inOrder, backwards}
-	r := rand.New(rand.NewPCG(1, 2))
-	for range 12 {
-		orders = append(orders, r.Perm(n))
-	}
-	return orders
-}
-
-// deliver writes every event twice, in order (a permutation of their
-// indices), and again those that were not found, as the consumer's retries
-// do, until none is left.
-func deliver(t *testing.T, evs []write, order []int, storeID, productID string) {
-	t.Helper()
-	queue := append(append([]int(nil), order...), order...)
-	for tries := 0; len(queue) > 0; tries++ {
-		if tries > 10*len(evs) {
-			t.Fatalf("%s: events still not found after %d deliveries", describeOrder(evs, order), tries)
-		}
-		i := queue[0]
-		queue = queue[1:]
-		err := evs[i].to(storeID, productID)
-		switch {
-		case errors.Is(err, domain.ErrNotFound):
-			queue = append(queue, i)
-		case err != nil:
-			t.Fatalf("%s: %v", evs[i].event, err)
-		}
-	}
-}
-
-func describeOrder(evs []write, order []int) string {
-	names := make([]string, len(order))
-	for i, j := range order {
-		names[i] = evs[j].event
-	}
-	return fmt.Sprint(names)
 }

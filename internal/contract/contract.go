@@ -102,6 +102,18 @@ func assertKind(t *testing.T, err, kind error) {
 	}
 }
 
+// assertNotFoundUncalled fails t unless write, given a mark for the fn it
+// hands the repository to call, fails with domain.ErrNotFound and the fn
+// never runs: what says which write it was.
+func assertNotFoundUncalled(t *testing.T, what string, write func(mark func()) error) {
+	t.Helper()
+	called := false
+	assertKind(t, write(func() { called = true }), domain.ErrNotFound)
+	if called {
+		t.Errorf("%s called fn", what)
+	}
+}
+
 // must fails t at once on err; what says what was being done.
 func must(t *testing.T, what string, err error) {
 	t.Helper()

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -11,29 +10,16 @@ import (
 
 // CustomersRepository is handlers/customers' repository
 // (postgres.Customers), each write publishing its events with it.
-type CustomersRepository interface {
-	Add(ctx context.Context, c *customer.Customer, evs ...events.Event) error
-	Update(ctx context.Context, id string, fn func(*customer.Customer) ([]events.Event, error)) error
-	Get(ctx context.Context, id string) (*customer.Customer, error)
-}
-
-// Customers is one fresh, empty CustomersRepository and what it has
-// published.
-type Customers struct {
-	Repo   CustomersRepository
-	Outbox Outbox
-}
+type CustomersRepository = UpdateFn[*customer.Customer]
 
 // RunCustomers holds the customers repository to its contract: customers
 // are UpdateFn aggregates (see runAggregate).
-func RunCustomers(t *testing.T, open func(t *testing.T) Customers) {
+func RunCustomers[R CustomersRepository](t *testing.T, open func(*testing.T) (R, Outbox)) {
 	runAggregate(t, aggregate[*customer.Customer]{
 		kind: "customer",
-		fresh: func(id string) (*customer.Customer, events.Event) {
+		fresh: func(t *testing.T, id string) (*customer.Customer, events.Event) {
 			c, err := customer.New(id, "Ada", "+1 555-123-4567")
-			if err != nil {
-				panic(err)
-			}
+			must(t, "customer.New", err)
 			return c, events.CustomerRegistered{CustomerID: id, Name: c.Name(), SmsNumber: c.SmsNumber(), Enabled: c.Enabled(), Version: c.Version()}
 		},
 		change: func(c *customer.Customer) (events.Event, error) {
@@ -41,8 +27,5 @@ func RunCustomers(t *testing.T, open func(t *testing.T) Customers) {
 			return events.CustomerSmsChanged{CustomerID: c.ID(), SmsNumber: c.SmsNumber(), Version: c.Version()}, err
 		},
 		state: describe[customer.Customer], version: (*customer.Customer).Version,
-	}, func(t *testing.T) methods[*customer.Customer] {
-		c := open(t)
-		return methods[*customer.Customer]{add: c.Repo.Add, update: c.Repo.Update, get: c.Repo.Get, out: c.Outbox}
-	})
+	}, trio[*customer.Customer](open))
 }

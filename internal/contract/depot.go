@@ -28,16 +28,12 @@ type DepotRepository interface {
 	ListBots(ctx context.Context) ([]*depot.Bot, error)
 }
 
-// Depot is one fresh, empty DepotRepository and what it has published.
-type Depot struct {
+// depotWorld is one subtest's repository, with what it published and
+// helpers to set it up.
+type depotWorld struct {
+	t      *testing.T
 	Repo   DepotRepository
 	Outbox Outbox
-}
-
-// depotWorld is one subtest's repository with helpers to set it up.
-type depotWorld struct {
-	t *testing.T
-	Depot
 }
 
 // list adds a new list for a fresh order, planned in flow (its order's
@@ -146,8 +142,11 @@ func ref(t *testing.T, s string) depot.BotRef {
 //   - List returns up to limit lists in a status (any for the zero Status),
 //     oldest first; ListBots every bot by name, then ID; AddBot of a taken
 //     ID or external ID fails.
-func RunDepot(t *testing.T, open func(t *testing.T) Depot) {
-	world := func(t *testing.T) depotWorld { return depotWorld{t: t, Depot: open(t)} }
+func RunDepot[R DepotRepository](t *testing.T, open func(*testing.T) (R, Outbox)) {
+	world := func(t *testing.T) depotWorld {
+		repo, out := open(t)
+		return depotWorld{t: t, Repo: repo, Outbox: out}
+	}
 
 	t.Run("Add saves a copy; Get and FindByOrder return it", func(t *testing.T) {
 		w := world(t)
@@ -206,24 +205,20 @@ func RunDepot(t *testing.T, open func(t *testing.T) Depot) {
 			_, err = w.Repo.GetBot(ctx, r)
 			assertKind(t, err, domain.ErrNotFound)
 		}
-		called := false
-		fn := func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) {
-			called = true
-			return nil, nil
-		}
-		assertKind(t, w.Repo.Update(ctx, newID(), fn), domain.ErrNotFound)
-		assertKind(t, w.assign("staff", newID(), ref(t, "bot-1")), domain.ErrNotFound)
+		assertNotFoundUncalled(t, "Update of an unknown list", func(mark func()) error {
+			return w.Repo.Update(ctx, newID(), func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { mark(); return nil, nil })
+		})
+		assertNotFoundUncalled(t, "Assign of an unknown list", func(mark func()) error {
+			bot, err := depot.NewBotFor(ref(t, "bot-1"), newID())
+			must(t, "new bot", err)
+			return w.Repo.Assign(ctx, newID(), bot, func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { mark(); return nil, nil })
+		})
 		if _, err := w.Repo.GetBot(ctx, ref(t, "bot-1")); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("Assign of an unknown list registered its bot (%v)", err)
 		}
-		err = w.Repo.Claim(ctx, ref(t, newID()), func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error) {
-			called = true
-			return nil, nil
+		assertNotFoundUncalled(t, "Claim by an unknown bot", func(mark func()) error {
+			return w.Repo.Claim(ctx, ref(t, newID()), func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error) { mark(); return nil, nil })
 		})
-		assertKind(t, err, domain.ErrNotFound)
-		if called {
-			t.Error("fn was called for an unknown list or bot")
-		}
 		if got := w.get(l.ID()); got.Status() != depot.StatusAvailable || w.getBot(r2.Ref()).Status() != depot.BotIdle {
 			t.Errorf("the known list and bot changed: %s, %s", describe(got), describe(w.getBot(r2.Ref())))
 		}

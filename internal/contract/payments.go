@@ -14,20 +14,11 @@ import (
 // PaymentsRepository is handlers/payments' repository (postgres.Payments):
 // payments and invoices, each write publishing its events with it.
 type PaymentsRepository interface {
-	Add(ctx context.Context, p *payment.Payment, evs ...events.Event) error
-	Update(ctx context.Context, id string, fn func(*payment.Payment) ([]events.Event, error)) error
-	Get(ctx context.Context, id string) (*payment.Payment, error)
+	UpdateFn[*payment.Payment]
 	AddInvoice(ctx context.Context, inv *payment.Invoice, evs ...events.Event) error
 	UpdateInvoice(ctx context.Context, id string, fn func(*payment.Invoice) ([]events.Event, error)) error
 	GetInvoice(ctx context.Context, id string) (*payment.Invoice, error)
 	InvoicesOfOrder(ctx context.Context, orderID string) ([]*payment.Invoice, error)
-}
-
-// Payments is one fresh, empty PaymentsRepository and what it has
-// published.
-type Payments struct {
-	Repo   PaymentsRepository
-	Outbox Outbox
 }
 
 // theOrder is the order the payment subtests confirm payments for.
@@ -39,14 +30,12 @@ const theOrder = "00000000-0000-4000-8000-0000000000d1"
 // invoice, however many are added at once: the others fail with
 // payment.ErrInvoiceExists (kind domain.ErrConflict) and publish nothing;
 // InvoicesOfOrder lists the order's invoices, none for another order.
-func RunPayments(t *testing.T, open func(t *testing.T) Payments) {
+func RunPayments[R PaymentsRepository](t *testing.T, open func(*testing.T) (R, Outbox)) {
 	runAggregate(t, aggregate[*payment.Payment]{
 		kind: "payment",
-		fresh: func(id string) (*payment.Payment, events.Event) {
+		fresh: func(t *testing.T, id string) (*payment.Payment, events.Event) {
 			p, err := payment.New(id, newID(), 1050)
-			if err != nil {
-				panic(err)
-			}
+			must(t, "payment.New", err)
 			return p, events.PaymentAuthorized{PaymentID: id, CustomerID: p.CustomerID(), Amount: p.Amount()}
 		},
 		// A payment is confirmed for an order, then voided.
@@ -60,18 +49,13 @@ func RunPayments(t *testing.T, open func(t *testing.T) Payments) {
 		},
 		changes: 2,
 		state:   describe[payment.Payment], version: (*payment.Payment).Version,
-	}, func(t *testing.T) methods[*payment.Payment] {
-		p := open(t)
-		return methods[*payment.Payment]{add: p.Repo.Add, update: p.Repo.Update, get: p.Repo.Get, out: p.Outbox}
-	})
+	}, trio[*payment.Payment](open))
 
 	runAggregate(t, aggregate[*payment.Invoice]{
 		kind: "invoice",
-		fresh: func(id string) (*payment.Invoice, events.Event) {
+		fresh: func(t *testing.T, id string) (*payment.Invoice, events.Event) {
 			inv, err := payment.NewInvoice(id, newID(), newID(), 2500)
-			if err != nil {
-				panic(err)
-			}
+			must(t, "payment.NewInvoice", err)
 			return inv, events.InvoiceCreated{InvoiceID: id, OrderID: inv.OrderID(), PaymentID: inv.PaymentID(), Amount: inv.Amount()}
 		},
 		change: func(inv *payment.Invoice) (events.Event, error) {
@@ -81,12 +65,12 @@ func RunPayments(t *testing.T, open func(t *testing.T) Payments) {
 		state:   describe[payment.Invoice], version: (*payment.Invoice).Version,
 		taken: payment.ErrInvoiceExists, takenKind: domain.ErrConflict, inFlow: true,
 	}, func(t *testing.T) methods[*payment.Invoice] {
-		p := open(t)
-		return methods[*payment.Invoice]{add: p.Repo.AddInvoice, update: p.Repo.UpdateInvoice, get: p.Repo.GetInvoice, out: p.Outbox}
+		repo, out := open(t)
+		return methods[*payment.Invoice]{add: repo.AddInvoice, update: repo.UpdateInvoice, get: repo.GetInvoice, out: out}
 	})
 
 	t.Run("an order has one invoice", func(t *testing.T) {
-		p := open(t)
+		repo, out := open(t)
 		const n = 4
 		errs := make([]error, n)
 		invs := make([]*payment.Invoice, n)
@@ -96,7 +80,7 @@ func RunPayments(t *testing.T, open func(t *testing.T) Payments) {
 			must(t, "new invoice", err)
 			invs[i] = inv
 			wg.Go(func() {
-				errs[i] = p.Repo.AddInvoice(Flow("order"), inv, events.InvoiceCreated{InvoiceID: inv.ID(), OrderID: theOrder,
+				errs[i] = repo.AddInvoice(Flow("order"), inv, events.InvoiceCreated{InvoiceID: inv.ID(), OrderID: theOrder,
 					PaymentID: inv.PaymentID(), Amount: inv.Amount()})
 			})
 		}
@@ -118,15 +102,15 @@ func RunPayments(t *testing.T, open func(t *testing.T) Payments) {
 		if stored == nil {
 			t.Fatal("no invoice was stored")
 		}
-		list, err := p.Repo.InvoicesOfOrder(context.Background(), theOrder)
+		list, err := repo.InvoicesOfOrder(context.Background(), theOrder)
 		must(t, "invoices of the order", err)
 		if len(list) != 1 || describe(list[0]) != describe(stored) {
 			t.Errorf("InvoicesOfOrder = %v, want only %s", list, describe(stored))
 		}
-		if list, err := p.Repo.InvoicesOfOrder(context.Background(), newID()); err != nil || len(list) != 0 {
+		if list, err := repo.InvoicesOfOrder(context.Background(), newID()); err != nil || len(list) != 0 {
 			t.Errorf("InvoicesOfOrder(another order) = %v, %v; want none", list, err)
 		}
-		assertPublished(t, p.Outbox, Event("order", events.InvoiceCreated{InvoiceID: stored.ID(), OrderID: theOrder,
+		assertPublished(t, out, Event("order", events.InvoiceCreated{InvoiceID: stored.ID(), OrderID: theOrder,
 			PaymentID: stored.PaymentID(), Amount: stored.Amount()}))
 	})
 }

@@ -16,7 +16,7 @@ type Publisher interface {
 
 // RunPublisher holds a publisher to its contract: Publish writes the events
 // it is given, in order, in the caller's flow; none writes nothing.
-func RunPublisher(t *testing.T, open func(t *testing.T) (Publisher, Outbox)) {
+func RunPublisher[R Publisher](t *testing.T, open func(*testing.T) (R, Outbox)) {
 	t.Run("Publish writes the events in order in the caller's flow", func(t *testing.T) {
 		pub, out := open(t)
 		first := events.CreateOrderReply{OrderID: newID(), Command: events.AuthorizeCustomerName, Success: true}

@@ -36,7 +36,7 @@ type SearchRepository interface {
 //     newest first (creation time, then ID), a page of at most the limit at
 //     a time after the cursor; Next is set when more match, and paging never
 //     repeats or skips an order, whatever is added meanwhile.
-func RunSearch(t *testing.T, open func(t *testing.T) SearchRepository) {
+func RunSearch[R SearchRepository](t *testing.T, open func(*testing.T) R) {
 	t.Run("an order keeps what it was built from; an unknown one is not found", func(t *testing.T) {
 		s := open(t)
 		ctx := context.Background()
