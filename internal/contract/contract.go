@@ -6,14 +6,19 @@
 // tests over it prove what they claim.
 //
 // The handlers declare their interfaces unexported, so each suite declares
-// an identical one here; handlers/<svc>/contract_internal_test.go asserts
-// the two have the same methods. This package imports neither handlers nor
-// postgres (nor messaging), so both sides can run it without breaking the
-// dependency rules: handlers never import postgres, postgres never imports
-// handlers. Each Run<Interface> takes an open func that returns a fresh,
-// empty implementation for one subtest, and a way to read what it has
-// published, so a fake's record and the database's outbox rows are held to
-// the same expectations.
+// an identical one here; handlers/<svc>/contract_internal_test.go converts
+// each pair both ways, which compiles only while the two have the same
+// methods. This package imports neither handlers nor postgres nor the
+// messaging packages (deps_test.go), so both sides run it without breaking
+// the dependency rules: handlers never import postgres, postgres never
+// imports handlers.
+//
+// Each Run<Interface> is generic over the implementation's type and takes
+// an open func that returns a fresh, empty implementation for one subtest
+// and, for those that publish, a way to read what it has published (an
+// Outbox): a fake's record and the database's outbox rows are held to the
+// same expectations, correlation IDs included. Every write a suite makes
+// runs in a flow (Flow) so that the correlation IDs can be compared.
 package contract
 
 import (
