@@ -71,6 +71,11 @@ func violation(pkg, imp string) string {
 			return pkg + " may import only " + strings.Join(messagingImports[pkg], ", ") +
 				" of mallbots: the messaging packages know nothing of the domain, the handlers or the database code, and build on each other one way"
 		}
+	case pkg == "internal/contract" || pkg == "internal/memrepo" || pkg == "internal/fakecatalog":
+		if internal && (strings.HasPrefix(rel, "handlers/") || rel == "postgres" || rel == "migrations" ||
+			messagingImports[rel] != nil) {
+			return "the contract suites and the fakes they hold to them are imported by handlers' and postgres' tests alike, so they import neither"
+		}
 	}
 	return ""
 }
@@ -129,6 +134,11 @@ func TestDependencyRulesCatchViolations(t *testing.T) {
 		{"dsn", module + "/config", true},
 		{"dsn", "github.com/jackc/pgx/v5", true},
 		{"dsn", "net/url", false},
+		{"internal/contract", module + "/postgres", true},
+		{"internal/contract", module + "/handlers/baskets", true},
+		{"internal/memrepo", module + "/messaging", true},
+		{"internal/contract", module + "/domain/order", false},
+		{"internal/memrepo", module + "/internal/contract", false},
 	} {
 		if got := violation(tc.pkg, tc.imp) != ""; got != tc.bad {
 			t.Errorf("violation(%s, %s) = %v, want %v", tc.pkg, tc.imp, got, tc.bad)

@@ -23,10 +23,16 @@ import (
 )
 
 // Cache is where the consumers write (postgres.CatalogCache). Every write
-// is idempotent and version-guarded: an event older than what is stored
-// changes nothing and succeeds. Writes join the transaction in ctx. The
-// product updates return an error wrapping domain.ErrNotFound while the
-// product is not cached.
+// is idempotent and version-guarded field by field (a store's name, a
+// product's name, its price, its removal): an event older than what is
+// stored changes nothing and succeeds, so the cache ends the same whatever
+// order the events arrive in. Writes join the transaction in ctx. The
+// product updates (SetProductName, SetProductPrice) return an error wrapping
+// domain.ErrNotFound while the product is not cached; they apply to a
+// removed product like to any other. AddProduct sets each field whose stored
+// version is older. RemoveProduct is final: a product not cached yet is
+// cached removed, and a late AddProduct fills it in without putting it back
+// on sale. internal/contract.RunCatalogCache states this as tests.
 type Cache interface {
 	SetStoreName(ctx context.Context, id, name string, version int64) error
 	AddProduct(ctx context.Context, id, storeID, name string, price, version int64) error

@@ -61,35 +61,6 @@ func TestBasketsCacheIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestBasketsCacheCustomer(t *testing.T) {
-	t.Parallel()
-	_, cache := newBasketsCache(t)
-	ctx := context.Background()
-	id := uuid.NewString()
-
-	// CustomerDisabled before CustomerRegistered: not cached yet, retried.
-	err := cache.SetCustomerEnabled(ctx, id, false, 2)
-	requireNotFound(t, err, "customer "+id+" is not in the baskets customer cache yet")
-	_, err = cache.Customer(ctx, id)
-	requireNotFound(t, err, "cached customer "+id)
-
-	requireNoError(t, cache.AddCustomer(ctx, id, true, 1))
-	requireNoError(t, cache.SetCustomerEnabled(ctx, id, false, 2))
-	requireNoError(t, cache.AddCustomer(ctx, id, true, 1)) // CustomerRegistered redelivered late
-	c, err := cache.Customer(ctx, id)
-	requireNoError(t, err)
-	if c != (catalog.Customer{ID: id, Enabled: false}) {
-		t.Errorf("customer = %+v, want disabled at v2", c)
-	}
-
-	// CustomerEnabled v4 overtakes CustomerDisabled v3.
-	requireNoError(t, cache.SetCustomerEnabled(ctx, id, true, 4))
-	requireNoError(t, cache.SetCustomerEnabled(ctx, id, false, 3))
-	if c, _ := cache.Customer(ctx, id); !c.Enabled {
-		t.Errorf("customer = %+v, want enabled at v4", c)
-	}
-}
-
 func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 	t.Parallel()
 	db, cache := newBasketsCache(t)
@@ -135,55 +106,5 @@ func TestBasketsCacheJoinsTheCallersTransaction(t *testing.T) {
 	requireNotFound(t, notYet, "not in the baskets catalog cache yet")
 	if s, err := cache.Store(ctx, storeID); err != nil || s.Name != "Waffles" {
 		t.Errorf("store = %+v, %v; want Waffles", s, err)
-	}
-}
-
-// TestBasketsCachePaymentEventsInAnyOrder delivers a payment's events in
-// every order, each twice (a redelivery, or the same event re-sent): the
-// cached payment ends the same every time.
-func TestBasketsCachePaymentEventsInAnyOrder(t *testing.T) {
-	t.Parallel()
-	_, cache := newBasketsCache(t)
-	ctx := context.Background()
-	customerID, orderID := uuid.NewString(), uuid.NewString()
-
-	_, err := cache.Payment(ctx, uuid.NewString())
-	requireNotFound(t, err, "cached payment")
-
-	type event func(id string) error
-	var (
-		authorized event = func(id string) error { return cache.AddPayment(ctx, id, customerID) }
-		confirmed  event = func(id string) error { return cache.SetPaymentOrder(ctx, id, orderID) }
-		voided     event = func(id string) error { return cache.SetPaymentVoided(ctx, id, orderID) }
-	)
-	for _, tc := range []struct {
-		name   string
-		events []event
-		want   catalog.Payment // ID filled in per case
-	}{
-		{"authorized", []event{authorized}, catalog.Payment{CustomerID: customerID}},
-		{"authorized, confirmed", []event{authorized, confirmed}, catalog.Payment{CustomerID: customerID, OrderID: orderID}},
-		{"confirmed, authorized", []event{confirmed, authorized}, catalog.Payment{CustomerID: customerID, OrderID: orderID}},
-		{"confirmed alone", []event{confirmed}, catalog.Payment{OrderID: orderID}},
-		{"authorized, confirmed, voided", []event{authorized, confirmed, voided}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
-		{"authorized, voided, confirmed", []event{authorized, voided, confirmed}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
-		{"confirmed, authorized, voided", []event{confirmed, authorized, voided}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
-		{"confirmed, voided, authorized", []event{confirmed, voided, authorized}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
-		{"voided, authorized, confirmed", []event{voided, authorized, confirmed}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
-		{"voided, confirmed, authorized", []event{voided, confirmed, authorized}, catalog.Payment{CustomerID: customerID, OrderID: orderID, Voided: true}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			id := uuid.NewString()
-			for _, e := range tc.events {
-				requireNoError(t, e(id))
-				requireNoError(t, e(id)) // delivered again
-			}
-			tc.want.ID = id
-			got, err := cache.Payment(ctx, id)
-			requireNoError(t, err)
-			if got != tc.want {
-				t.Errorf("payment = %+v, want %+v", got, tc.want)
-			}
-		})
 	}
 }

@@ -124,7 +124,11 @@ func (r *Orders) appendEvents(ctx context.Context, tx pgx.Tx, o *order.Order, af
 			return err
 		}
 		version := after + int64(i) + 1
-		_, err = sp.Exec(ctx, "INSERT INTO orders.events (order_id, version, name, data, correlation_id) VALUES ($1, $2, $3, $4, $5)",
+		// Stamped when inserted, not when the transaction began (now(), the
+		// column's default): a writer that lost the race appends after the
+		// winner committed, so its events must not look older than the
+		// winner's, and an order's times never go back.
+		_, err = sp.Exec(ctx, "INSERT INTO orders.events (order_id, version, name, data, correlation_id, occurred_at) VALUES ($1, $2, $3, $4, $5, clock_timestamp())",
 			o.ID(), version, name, data, flowOf(ctx))
 		if isUniqueViolation(err) {
 			return errOrderVersionTaken

@@ -27,7 +27,11 @@ var Publishes = []events.Event{
 }
 
 // repository stores baskets; writes publish their events in the same
-// transaction (postgres.Baskets).
+// transaction (postgres.Baskets), those of Update in the flow (correlation
+// ID) the basket was started in. It keeps the UpdateFn contract
+// (internal/contract.RunBaskets); an Update checking a basket out with a
+// payment another basket was checked out with fails with
+// basket.ErrPaymentUsed.
 type repository interface {
 	Add(ctx context.Context, b *basket.Basket, evs ...events.Event) error
 	Update(ctx context.Context, id string, fn func(*basket.Basket) ([]events.Event, error)) error
@@ -51,7 +55,8 @@ type cacheRepository interface {
 
 // catalogReader reads the same caches for the use cases (postgres.BasketsCache
 // again). Each returns an error wrapping domain.ErrNotFound for an entity
-// the cache does not hold; Product also for a removed product.
+// the cache does not hold; Product also for a removed product
+// (internal/contract.RunBasketsCache).
 type catalogReader interface {
 	Product(ctx context.Context, id string) (catalog.Product, error)
 	Customer(ctx context.Context, id string) (catalog.Customer, error)

@@ -13,9 +13,9 @@ import (
 	"github.com/mallbots/mallbots/handlers/baskets"
 )
 
-func newService() (*baskets.Handlers, *fakeRepo, *fakeCatalog) {
+func newService() (*baskets.Handlers, *fakeRepo, *fakeCache) {
 	repo, cat := newFakeRepo(), newCatalog()
-	return baskets.New(repo, &fakeCache{}, cat, sequentialIDs()), repo, cat
+	return baskets.New(repo, cat, cat, sequentialIDs()), repo, cat
 }
 
 func assertEvents(t *testing.T, got []events.Event, want ...events.Event) {
@@ -162,7 +162,9 @@ func TestAddItemTakesTheCatalogAsItIsNow(t *testing.T) {
 	}
 	dearer := syrup
 	dearer.Name, dearer.Price = "Maple syrup", 650
-	cat.products[syrupID] = dearer
+	if err := errors.Join(cat.SetProductName(ctx, syrupID, dearer.Name, 2), cat.SetProductPrice(ctx, syrupID, dearer.Price, 3)); err != nil {
+		t.Fatal(err)
+	}
 	if err := h.AddItem(ctx, id, syrupID, 2); err != nil {
 		t.Fatal(err)
 	}

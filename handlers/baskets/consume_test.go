@@ -12,66 +12,6 @@ import (
 	"github.com/mallbots/mallbots/handlers/baskets"
 )
 
-// call is one cache write as the fake saw it.
-type call struct {
-	method string
-	args   []any
-}
-
-// fakeCache records every write it receives, in order, and answers with err.
-type fakeCache struct {
-	calls []call
-	err   error
-}
-
-func (f *fakeCache) record(method string, args ...any) error {
-	f.calls = append(f.calls, call{method, args})
-	return f.err
-}
-
-// The catalog writes: baskets.New hands the cache to the catalog
-// consumers, which catalogcache tests; these count as writes too.
-
-func (f *fakeCache) SetStoreName(_ context.Context, id, name string, version int64) error {
-	return f.record("SetStoreName", id, name, version)
-}
-
-func (f *fakeCache) AddProduct(_ context.Context, id, storeID, name string, price, version int64) error {
-	return f.record("AddProduct", id, storeID, name, price, version)
-}
-
-func (f *fakeCache) SetProductName(_ context.Context, id, name string, version int64) error {
-	return f.record("SetProductName", id, name, version)
-}
-
-func (f *fakeCache) SetProductPrice(_ context.Context, id string, price, version int64) error {
-	return f.record("SetProductPrice", id, price, version)
-}
-
-func (f *fakeCache) RemoveProduct(_ context.Context, id, storeID string, version int64) error {
-	return f.record("RemoveProduct", id, storeID, version)
-}
-
-func (f *fakeCache) AddCustomer(_ context.Context, id string, enabled bool, version int64) error {
-	return f.record("AddCustomer", id, enabled, version)
-}
-
-func (f *fakeCache) SetCustomerEnabled(_ context.Context, id string, enabled bool, version int64) error {
-	return f.record("SetCustomerEnabled", id, enabled, version)
-}
-
-func (f *fakeCache) AddPayment(_ context.Context, id, customerID string) error {
-	return f.record("AddPayment", id, customerID)
-}
-
-func (f *fakeCache) SetPaymentOrder(_ context.Context, id, orderID string) error {
-	return f.record("SetPaymentOrder", id, orderID)
-}
-
-func (f *fakeCache) SetPaymentVoided(_ context.Context, id, orderID string) error {
-	return f.record("SetPaymentVoided", id, orderID)
-}
-
 const (
 	storeID    = "00000000-0000-4000-8000-00000000000a"
 	productID  = "00000000-0000-4000-8000-00000000000b"
@@ -115,8 +55,8 @@ func consumers(h *baskets.Handlers) []consumerCase {
 }
 
 func TestConsumersPassTheEventThrough(t *testing.T) {
-	cache := &fakeCache{}
-	for _, tt := range consumers(baskets.New(newFakeRepo(), cache, newCatalog(), sequentialIDs())) {
+	cache := newFakeCache()
+	for _, tt := range consumers(baskets.New(newFakeRepo(), cache, cache, sequentialIDs())) {
 		t.Run(tt.name, func(t *testing.T) {
 			cache.calls = nil
 			if err := tt.consume(context.Background()); err != nil {
@@ -133,8 +73,9 @@ func TestConsumersReturnTheCacheError(t *testing.T) {
 	// The router tells a transient not-found from a permanent failure by the
 	// error's kind, so the consumer must keep it.
 	notYet := fmt.Errorf("%w: customer %s is not in the baskets customer cache yet", domain.ErrNotFound, customerID)
-	cache := &fakeCache{err: notYet}
-	for _, tt := range consumers(baskets.New(newFakeRepo(), cache, newCatalog(), sequentialIDs())) {
+	cache := newFakeCache()
+	cache.err = notYet
+	for _, tt := range consumers(baskets.New(newFakeRepo(), cache, cache, sequentialIDs())) {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := tt.consume(context.Background()); !errors.Is(err, domain.ErrNotFound) {
 				t.Errorf("err = %v, want it to wrap domain.ErrNotFound", err)

@@ -1,7 +1,9 @@
 package baskets_test
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -9,13 +11,16 @@ import (
 	"github.com/mallbots/mallbots/domain/basket"
 	"github.com/mallbots/mallbots/domain/catalog"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
+	"github.com/mallbots/mallbots/internal/fakecatalog"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
 // fakeRepo is an in-memory stand-in for postgres.Baskets over memrepo: it
 // keeps copies of the baskets and records, in order, the events each
-// successful write publishes. Like the real one, a write whose fn fails saves
-// and publishes nothing.
+// successful write publishes, in the flow the basket was started in. Like
+// the real one, a write whose fn fails saves and publishes nothing, and one
+// payment checks out one basket (contract.RunBaskets).
 type fakeRepo struct {
 	log     memrepo.Log
 	baskets *memrepo.Table[*basket.Basket]
@@ -25,16 +30,25 @@ func newFakeRepo() *fakeRepo {
 	f := &fakeRepo{}
 	f.baskets = memrepo.NewTable(&f.log, "basket", (*basket.Basket).ID, func(b *basket.Basket) *basket.Basket {
 		return basket.Rehydrate(b.ID(), b.CustomerID(), b.PaymentID(), b.Status(), b.Items(), b.Version())
+	}).ContinueFlows().Constrain(func(b, other *basket.Basket) error {
+		if b.PaymentID() != "" && b.PaymentID() == other.PaymentID() {
+			return fmt.Errorf("%w: payment %s pays for another basket's checkout already", basket.ErrPaymentUsed, b.PaymentID())
+		}
+		return nil
 	})
 	return f
 }
 
-func (f *fakeRepo) Add(_ context.Context, b *basket.Basket, evs ...events.Event) error {
-	return f.baskets.Add(b, evs)
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
+
+func (f *fakeRepo) Add(ctx context.Context, b *basket.Basket, evs ...events.Event) error {
+	return f.baskets.Add(ctx, b, evs)
 }
 
-func (f *fakeRepo) Update(_ context.Context, id string, fn func(*basket.Basket) ([]events.Event, error)) error {
-	return f.baskets.Update(id, fn)
+func (f *fakeRepo) Update(ctx context.Context, id string, fn func(*basket.Basket) ([]events.Event, error)) error {
+	return f.baskets.Update(ctx, id, fn)
 }
 
 func (f *fakeRepo) Get(_ context.Context, id string) (*basket.Basket, error) {
@@ -50,34 +64,146 @@ func (f *fakeRepo) basket(id string) *basket.Basket {
 	return b
 }
 
-// fakeCatalog is an in-memory stand-in for the reads of
-// postgres.BasketsCache: products, customers and payments by ID, ErrNotFound
-// for the rest, or err for everything when set.
-type fakeCatalog struct {
-	products  map[string]catalog.Product
-	customers map[string]catalog.Customer
+// call is one cache write as the fake saw it.
+type call struct {
+	method string
+	args   []any
+}
+
+// fakeCache is an in-memory stand-in for postgres.BasketsCache with its
+// rules (contract.RunCatalogCache, contract.RunBasketsCache): the catalog as
+// fakecatalog keeps it, customers guarded by version, payments whose facts
+// each event fills in once. It records every write, in order, and fails
+// every call with err when set. It is for one goroutine at a time.
+type fakeCache struct {
+	catalog   *fakecatalog.Cache
+	customers map[string]cachedCustomer
 	payments  map[string]catalog.Payment
+	calls     []call
 	err       error
 }
 
-func (f *fakeCatalog) Product(_ context.Context, id string) (catalog.Product, error) {
-	return lookup(f, f.products, "product", id)
+type cachedCustomer struct {
+	enabled bool
+	version int64
 }
 
-func (f *fakeCatalog) Customer(_ context.Context, id string) (catalog.Customer, error) {
-	return lookup(f, f.customers, "customer", id)
+func newFakeCache() *fakeCache {
+	return &fakeCache{catalog: fakecatalog.New(), customers: map[string]cachedCustomer{}, payments: map[string]catalog.Payment{}}
 }
 
-func (f *fakeCatalog) Payment(_ context.Context, id string) (catalog.Payment, error) {
-	return lookup(f, f.payments, "payment", id)
-}
-
-// lookup returns the cached value of id in m, f.err when set, and
-// ErrNotFound naming what for an id m does not hold.
-func lookup[T any](f *fakeCatalog, m map[string]T, what, id string) (T, error) {
-	var zero T
+// write records a write and, unless err is set, does it.
+func (f *fakeCache) write(do func() error, method string, args ...any) error {
+	f.calls = append(f.calls, call{method, args})
 	if f.err != nil {
-		return zero, f.err
+		return f.err
+	}
+	return do()
+}
+
+func (f *fakeCache) SetStoreName(ctx context.Context, id, name string, version int64) error {
+	return f.write(func() error { return f.catalog.SetStoreName(ctx, id, name, version) }, "SetStoreName", id, name, version)
+}
+
+func (f *fakeCache) AddProduct(ctx context.Context, id, storeID, name string, price, version int64) error {
+	return f.write(func() error { return f.catalog.AddProduct(ctx, id, storeID, name, price, version) },
+		"AddProduct", id, storeID, name, price, version)
+}
+
+func (f *fakeCache) SetProductName(ctx context.Context, id, name string, version int64) error {
+	return f.write(func() error { return f.catalog.SetProductName(ctx, id, name, version) }, "SetProductName", id, name, version)
+}
+
+func (f *fakeCache) SetProductPrice(ctx context.Context, id string, price, version int64) error {
+	return f.write(func() error { return f.catalog.SetProductPrice(ctx, id, price, version) }, "SetProductPrice", id, price, version)
+}
+
+func (f *fakeCache) RemoveProduct(ctx context.Context, id, storeID string, version int64) error {
+	return f.write(func() error { return f.catalog.RemoveProduct(ctx, id, storeID, version) }, "RemoveProduct", id, storeID, version)
+}
+
+func (f *fakeCache) AddCustomer(_ context.Context, id string, enabled bool, version int64) error {
+	return f.write(func() error {
+		if c, ok := f.customers[id]; !ok || c.version < version {
+			f.customers[id] = cachedCustomer{enabled, version}
+		}
+		return nil
+	}, "AddCustomer", id, enabled, version)
+}
+
+func (f *fakeCache) SetCustomerEnabled(_ context.Context, id string, enabled bool, version int64) error {
+	return f.write(func() error {
+		c, ok := f.customers[id]
+		if !ok {
+			return fmt.Errorf("%w: customer %s is not in the baskets customer cache yet", domain.ErrNotFound, id)
+		}
+		if c.version < version {
+			f.customers[id] = cachedCustomer{enabled, version}
+		}
+		return nil
+	}, "SetCustomerEnabled", id, enabled, version)
+}
+
+// The payment writes each fill in one fact still unset; see
+// postgres.BasketsCache.
+
+func (f *fakeCache) AddPayment(_ context.Context, id, customerID string) error {
+	return f.write(func() error {
+		return f.fillPayment(id, func(p *catalog.Payment) { p.CustomerID = cmp.Or(p.CustomerID, customerID) })
+	}, "AddPayment", id, customerID)
+}
+
+func (f *fakeCache) SetPaymentOrder(_ context.Context, id, orderID string) error {
+	return f.write(func() error {
+		return f.fillPayment(id, func(p *catalog.Payment) { p.OrderID = cmp.Or(p.OrderID, orderID) })
+	}, "SetPaymentOrder", id, orderID)
+}
+
+func (f *fakeCache) SetPaymentVoided(_ context.Context, id, orderID string) error {
+	return f.write(func() error {
+		return f.fillPayment(id, func(p *catalog.Payment) { p.OrderID, p.Voided = cmp.Or(p.OrderID, orderID), true })
+	}, "SetPaymentVoided", id, orderID)
+}
+
+// fillPayment caches payment id if need be and lets fill set what is unset.
+func (f *fakeCache) fillPayment(id string, fill func(*catalog.Payment)) error {
+	p := f.payments[id]
+	p.ID = id
+	fill(&p)
+	f.payments[id] = p
+	return nil
+}
+
+func (f *fakeCache) Products(ctx context.Context, ids []string) (map[string]catalog.Product, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return f.catalog.Products(ctx, ids)
+}
+
+func (f *fakeCache) Product(ctx context.Context, id string) (catalog.Product, error) {
+	found, err := f.Products(ctx, []string{id})
+	return lookup(found, err, "product", id)
+}
+
+func (f *fakeCache) Customer(_ context.Context, id string) (catalog.Customer, error) {
+	found := map[string]catalog.Customer{}
+	if c, ok := f.customers[id]; ok {
+		found[id] = catalog.Customer{ID: id, Enabled: c.enabled}
+	}
+	return lookup(found, f.err, "customer", id)
+}
+
+func (f *fakeCache) Payment(_ context.Context, id string) (catalog.Payment, error) {
+	return lookup(f.payments, f.err, "payment", id)
+}
+
+// lookup returns the cached value of id in m, err when set, and ErrNotFound
+// naming what for an id m does not hold.
+func lookup[T any](m map[string]T, err error, what, id string) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
 	}
 	v, ok := m[id]
 	if !ok {
@@ -110,20 +236,30 @@ var (
 	orphan = catalog.Product{ID: orphanID, StoreID: "00000000-0000-4000-8000-00000000005b", Name: "Orphan", Price: 100}
 )
 
-func newCatalog() *fakeCatalog {
-	return &fakeCatalog{
-		products: map[string]catalog.Product{syrupID: syrup, creamID: cream, orphanID: orphan},
-		customers: map[string]catalog.Customer{
-			adaID: {ID: adaID, Enabled: true},
-			bobID: {ID: bobID, Enabled: false},
-		},
-		payments: map[string]catalog.Payment{
-			paymentID:     {ID: paymentID, CustomerID: adaID},
-			bobsPayment:   {ID: bobsPayment, CustomerID: bobID},
-			usedPayment:   {ID: usedPayment, CustomerID: adaID, OrderID: orderID},
-			voidedPayment: {ID: voidedPayment, CustomerID: adaID, OrderID: orderID, Voided: true},
-		},
+// newCatalog returns the cache every use case test starts from, filled
+// through its writes (whose record it then forgets).
+func newCatalog() *fakeCache {
+	c := newFakeCache()
+	ctx := context.Background()
+	err := errors.Join(
+		c.SetStoreName(ctx, wafflesID, "Waffles", 1),
+		c.AddProduct(ctx, syrupID, wafflesID, syrup.Name, syrup.Price, 1),
+		c.AddProduct(ctx, creamID, wafflesID, cream.Name, cream.Price, 1),
+		c.AddProduct(ctx, orphanID, orphan.StoreID, orphan.Name, orphan.Price, 1),
+		c.AddCustomer(ctx, adaID, true, 1),
+		c.AddCustomer(ctx, bobID, false, 2),
+		c.AddPayment(ctx, paymentID, adaID),
+		c.AddPayment(ctx, bobsPayment, bobID),
+		c.AddPayment(ctx, usedPayment, adaID),
+		c.SetPaymentOrder(ctx, usedPayment, orderID),
+		c.AddPayment(ctx, voidedPayment, adaID),
+		c.SetPaymentVoided(ctx, voidedPayment, orderID),
+	)
+	if err != nil {
+		panic(err)
 	}
+	c.calls = nil
+	return c
 }
 
 // item returns the event line for quantity units of p.

@@ -19,7 +19,8 @@ func newAPI(t *testing.T) (http.Handler, *fakeRepo) {
 	t.Helper()
 	repo := newFakeRepo()
 	mux := httpapi.NewMux()
-	baskets.New(repo, &fakeCache{}, newCatalog(), sequentialIDs()).Routes(mux)
+	cat := newCatalog()
+	baskets.New(repo, cat, cat, sequentialIDs()).Routes(mux)
 	return mux, repo
 }
 

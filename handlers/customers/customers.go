@@ -22,7 +22,9 @@ var Publishes = []events.Event{
 }
 
 // repository stores customers; writes publish their events in the same
-// transaction (postgres.Customers).
+// transaction (postgres.Customers). It keeps the UpdateFn contract
+// (internal/contract.RunCustomers): an fn error saves and publishes
+// nothing, an unknown ID is domain.ErrNotFound.
 type repository interface {
 	Add(ctx context.Context, c *customer.Customer, evs ...events.Event) error
 	Update(ctx context.Context, id string, fn func(*customer.Customer) ([]events.Event, error)) error

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mallbots/mallbots/domain/customer"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
@@ -35,12 +36,16 @@ func newFakeRepo() *fakeRepo {
 	return f
 }
 
-func (f *fakeRepo) Add(_ context.Context, c *customer.Customer, evs ...events.Event) error {
-	return f.customers.Add(c, evs)
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
+
+func (f *fakeRepo) Add(ctx context.Context, c *customer.Customer, evs ...events.Event) error {
+	return f.customers.Add(ctx, c, evs)
 }
 
-func (f *fakeRepo) Update(_ context.Context, id string, fn func(*customer.Customer) ([]events.Event, error)) error {
-	return f.customers.Update(id, fn)
+func (f *fakeRepo) Update(ctx context.Context, id string, fn func(*customer.Customer) ([]events.Event, error)) error {
+	return f.customers.Update(ctx, id, fn)
 }
 
 func (f *fakeRepo) Get(_ context.Context, id string) (*customer.Customer, error) {
@@ -63,12 +68,16 @@ type fakePublisher struct {
 	err error
 }
 
-func (f *fakePublisher) Publish(_ context.Context, evs ...events.Event) error {
+func (f *fakePublisher) Publish(ctx context.Context, evs ...events.Event) error {
 	if f.err != nil {
 		return f.err
 	}
-	return f.log.Publish(evs...)
+	return f.log.Publish(ctx, evs...)
 }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakePublisher) opened() (*fakePublisher, contract.Outbox) { return f, f.log.Outbox() }
 
 // published returns a copy of every event published so far, in order.
 func (f *fakePublisher) published() []events.Event { return f.log.Published() }

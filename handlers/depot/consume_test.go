@@ -142,7 +142,9 @@ func TestOnCreateShoppingListWaitsForUnknownStores(t *testing.T) {
 	}
 
 	// StoreCreated lands; the retry succeeds.
-	w.cache.known[storeNew] = depot.Store{ID: storeNew, Name: "Pies", Location: "Level 3"}
+	if err := w.cache.SetStore(ctx, storeNew, "Pies", "Level 3", 1); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.h.OnCreateShoppingList(ctx, createCommand(syrup, unknown)); err != nil {
 		t.Fatalf("retry: %v", err)
 	}

@@ -27,11 +27,12 @@ var Publishes = []events.Event{
 
 // repository stores shopping lists and bots (postgres.Depot). Writes publish
 // the events they are given or fn returns in the same transaction, joining
-// the one in ctx (a consumer's, with its inbox row) when there is one; an fn
-// error saves and publishes nothing.
+// the one in ctx (a consumer's, with its inbox row) when there is one, in
+// the flow the list was planned in; an fn error saves and publishes nothing
+// (internal/contract.RunDepot).
 type repository interface {
-	// Add saves a new list; a concurrent list for the same order is an error
-	// of no domain kind (retried).
+	// Add saves a new list; a list for an order that has one, or with a
+	// taken ID, is an error of no domain kind (retried).
 	Add(ctx context.Context, l *depot.ShoppingList, evs ...events.Event) error
 	// Update locks list id and, while it is assigned, its bot (else nil).
 	Update(ctx context.Context, id string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error
@@ -45,7 +46,8 @@ type repository interface {
 	Get(ctx context.Context, id string) (*depot.ShoppingList, error)
 	FindByOrder(ctx context.Context, orderID string) (*depot.ShoppingList, error)
 	// List returns up to limit lists in status (any for the zero Status),
-	// oldest first.
+	// oldest first. ListBots returns every bot by name, then ID; AddBot of
+	// a taken ID or external ID fails.
 	List(ctx context.Context, status depot.Status, limit int) ([]*depot.ShoppingList, error)
 	AddBot(ctx context.Context, b *depot.Bot) error
 	GetBot(ctx context.Context, ref depot.BotRef) (*depot.Bot, error)
@@ -54,7 +56,8 @@ type repository interface {
 
 // storeCache is the depot's copy of the stores' names and locations
 // (postgres.DepotCache). Writes are idempotent and version-guarded: a stale
-// event changes nothing and succeeds.
+// event changes nothing and succeeds. A store is known (to Stores) once
+// SetStore gave it a location (internal/contract.RunDepotStoreCache).
 type storeCache interface {
 	SetStore(ctx context.Context, id, name, location string, version int64) error
 	SetStoreName(ctx context.Context, id, name string, version int64) error

@@ -11,29 +11,43 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mallbots/mallbots/correlation"
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/depot"
 	"github.com/mallbots/mallbots/events"
 	handlers "github.com/mallbots/mallbots/handlers/depot"
+	"github.com/mallbots/mallbots/internal/contract"
+	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
 // fakeRepo is an in-memory stand-in for postgres.Depot: it keeps copies of
-// the lists (in the order they were added, which stands for their age) and
-// the bots, and records, in order, the events each successful write
-// publishes. Like the real one, a write whose fn fails saves and publishes
-// nothing (a bot Assign registers on first use included), Update hands fn the
-// bot of an assigned list, bots are found by ID or external ID, and an order
-// has one list.
+// the lists (in the order they were added, which stands for their age, with
+// the flow each was planned in) and the bots, and records, in order, the
+// events each successful write publishes, in the list's flow. Like the real
+// one (contract.RunDepot), a write whose fn fails saves and publishes nothing
+// (a bot Assign registers on first use included), Update hands fn the bot of
+// an assigned list, bots are found by ID or external ID, an order has one
+// list and a list, like a bot, one ID.
 type fakeRepo struct {
-	mu     sync.Mutex
-	lists  []*depot.ShoppingList
-	bots   map[string]*depot.Bot
-	events []events.Event
+	mu    sync.Mutex
+	lists []stored
+	bots  map[string]*depot.Bot
+	log   memrepo.Log
 	// failNext, when set, is returned by the next call instead of working.
 	failNext error
 }
 
+// stored is a list and the flow it was planned in.
+type stored struct {
+	list *depot.ShoppingList
+	flow string
+}
+
 func newFakeRepo() *fakeRepo { return &fakeRepo{bots: map[string]*depot.Bot{}} }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
 
 func cloneList(l *depot.ShoppingList) *depot.ShoppingList {
 	return depot.Rehydrate(l.ID(), l.OrderID(), l.Status(), l.BotID(), l.Stops(), l.Version())
@@ -50,29 +64,29 @@ func (f *fakeRepo) fail() error {
 }
 
 func (f *fakeRepo) index(id string) int {
-	return slices.IndexFunc(f.lists, func(l *depot.ShoppingList) bool { return l.ID() == id })
+	return slices.IndexFunc(f.lists, func(s stored) bool { return s.list.ID() == id })
 }
 
-func (f *fakeRepo) Add(_ context.Context, l *depot.ShoppingList, evs ...events.Event) error {
+func (f *fakeRepo) Add(ctx context.Context, l *depot.ShoppingList, evs ...events.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.fail(); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(f.lists, func(o *depot.ShoppingList) bool { return o.OrderID() == l.OrderID() }) {
-		return fmt.Errorf("order %s got a list concurrently", l.OrderID())
+	if slices.ContainsFunc(f.lists, func(s stored) bool { return s.list.ID() == l.ID() || s.list.OrderID() == l.OrderID() }) {
+		return fmt.Errorf("list %s or a list for order %s exists", l.ID(), l.OrderID())
 	}
-	f.lists = append(f.lists, cloneList(l))
-	f.events = append(f.events, evs...)
-	return nil
+	f.lists = append(f.lists, stored{cloneList(l), correlation.From(ctx).CorrelationID})
+	return f.log.Publish(ctx, evs...)
 }
 
 // write runs fn on copies of list i and bot b (either may be absent) and
-// keeps them and fn's events if fn succeeds.
-func (f *fakeRepo) write(i int, b *depot.Bot, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
+// keeps them and fn's events, in the list's flow, if fn succeeds.
+func (f *fakeRepo) write(ctx context.Context, i int, b *depot.Bot, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
 	var l *depot.ShoppingList
 	if i >= 0 {
-		l = cloneList(f.lists[i])
+		l = cloneList(f.lists[i].list)
+		ctx = correlation.Continue(ctx, f.lists[i].flow)
 	}
 	if b != nil {
 		b = cloneBot(b)
@@ -82,16 +96,15 @@ func (f *fakeRepo) write(i int, b *depot.Bot, fn func(*depot.ShoppingList, *depo
 		return err
 	}
 	if l != nil {
-		f.lists[i] = l
+		f.lists[i].list = l
 	}
 	if b != nil {
 		f.bots[b.ID()] = b
 	}
-	f.events = append(f.events, evs...)
-	return nil
+	return f.log.Publish(ctx, evs...)
 }
 
-func (f *fakeRepo) Update(_ context.Context, id string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
+func (f *fakeRepo) Update(ctx context.Context, id string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.fail(); err != nil {
@@ -102,10 +115,10 @@ func (f *fakeRepo) Update(_ context.Context, id string, fn func(*depot.ShoppingL
 		return fmt.Errorf("%w: shopping list %s", domain.ErrNotFound, id)
 	}
 	var b *depot.Bot
-	if f.lists[i].Status() == depot.StatusAssigned {
-		b = f.bots[f.lists[i].BotID()]
+	if l := f.lists[i].list; l.Status() == depot.StatusAssigned {
+		b = f.bots[l.BotID()]
 	}
-	return f.write(i, b, fn)
+	return f.write(ctx, i, b, fn)
 }
 
 // findBot returns the bot ref names, or nil.
@@ -121,7 +134,7 @@ func (f *fakeRepo) findBot(ref depot.BotRef) *depot.Bot {
 	return nil
 }
 
-func (f *fakeRepo) Assign(_ context.Context, id string, bot *depot.Bot, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
+func (f *fakeRepo) Assign(ctx context.Context, id string, bot *depot.Bot, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	i := f.index(id)
@@ -132,25 +145,25 @@ func (f *fakeRepo) Assign(_ context.Context, id string, bot *depot.Bot, fn func(
 	if b == nil {
 		b = bot
 	}
-	return f.write(i, b, fn)
+	return f.write(ctx, i, b, fn)
 }
 
-func (f *fakeRepo) Claim(_ context.Context, ref depot.BotRef, fn func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error)) error {
+func (f *fakeRepo) Claim(ctx context.Context, ref depot.BotRef, fn func(*depot.Bot, *depot.ShoppingList) ([]events.Event, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b := f.findBot(ref)
 	if b == nil {
 		return fmt.Errorf("%w: bot %s", domain.ErrNotFound, ref)
 	}
-	i := slices.IndexFunc(f.lists, func(l *depot.ShoppingList) bool { return l.Status() == depot.StatusAvailable })
-	return f.write(i, b, func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) { return fn(b, l) })
+	i := slices.IndexFunc(f.lists, func(s stored) bool { return s.list.Status() == depot.StatusAvailable })
+	return f.write(ctx, i, b, func(l *depot.ShoppingList, b *depot.Bot) ([]events.Event, error) { return fn(b, l) })
 }
 
 func (f *fakeRepo) Get(_ context.Context, id string) (*depot.ShoppingList, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if i := f.index(id); i >= 0 {
-		return cloneList(f.lists[i]), nil
+		return cloneList(f.lists[i].list), nil
 	}
 	return nil, fmt.Errorf("%w: shopping list %s", domain.ErrNotFound, id)
 }
@@ -161,9 +174,9 @@ func (f *fakeRepo) FindByOrder(_ context.Context, orderID string) (*depot.Shoppi
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	for _, l := range f.lists {
-		if l.OrderID() == orderID {
-			return cloneList(l), nil
+	for _, s := range f.lists {
+		if s.list.OrderID() == orderID {
+			return cloneList(s.list), nil
 		}
 	}
 	return nil, fmt.Errorf("%w: shopping list of order %s", domain.ErrNotFound, orderID)
@@ -173,9 +186,9 @@ func (f *fakeRepo) List(_ context.Context, status depot.Status, limit int) ([]*d
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []*depot.ShoppingList
-	for _, l := range f.lists {
-		if (status == depot.Status{} || l.Status() == status) && len(out) < limit {
-			out = append(out, cloneList(l))
+	for _, s := range f.lists {
+		if (status == depot.Status{} || s.list.Status() == status) && len(out) < limit {
+			out = append(out, cloneList(s.list))
 		}
 	}
 	return out, nil
@@ -184,6 +197,9 @@ func (f *fakeRepo) List(_ context.Context, status depot.Status, limit int) ([]*d
 func (f *fakeRepo) AddBot(_ context.Context, b *depot.Bot) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.bots[b.ID()] != nil || b.ExternalID() != "" && f.findBot(b.Ref()) != nil {
+		return fmt.Errorf("bot %s exists", b.Ref())
+	}
 	f.bots[b.ID()] = cloneBot(b)
 	return nil
 }
@@ -204,7 +220,7 @@ func (f *fakeRepo) ListBots(_ context.Context) ([]*depot.Bot, error) {
 	for _, b := range f.bots {
 		out = append(out, cloneBot(b))
 	}
-	slices.SortFunc(out, func(a, b *depot.Bot) int { return cmp.Compare(a.Name(), b.Name()) })
+	slices.SortFunc(out, func(a, b *depot.Bot) int { return cmp.Or(cmp.Compare(a.Name(), b.Name()), cmp.Compare(a.ID(), b.ID())) })
 	return out, nil
 }
 
@@ -213,7 +229,7 @@ func (f *fakeRepo) put(l *depot.ShoppingList, bots ...*depot.Bot) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if l != nil {
-		f.lists = append(f.lists, cloneList(l))
+		f.lists = append(f.lists, stored{list: cloneList(l)})
 	}
 	for _, b := range bots {
 		f.bots[b.ID()] = cloneBot(b)
@@ -221,11 +237,7 @@ func (f *fakeRepo) put(l *depot.ShoppingList, bots ...*depot.Bot) {
 }
 
 // published returns a copy of every event published so far, in order.
-func (f *fakeRepo) published() []events.Event {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.events)
-}
+func (f *fakeRepo) published() []events.Event { return f.log.Published() }
 
 func (f *fakeRepo) list(id string) *depot.ShoppingList {
 	l, _ := f.Get(context.Background(), id)
@@ -251,14 +263,18 @@ type fakePublisher struct {
 	err  error
 }
 
-func (p *fakePublisher) Publish(_ context.Context, evs ...events.Event) error {
+func (p *fakePublisher) Publish(ctx context.Context, evs ...events.Event) error {
 	if p.err != nil {
 		return p.err
 	}
-	p.repo.mu.Lock()
-	defer p.repo.mu.Unlock()
-	p.repo.events = append(p.repo.events, evs...)
-	return nil
+	return p.repo.log.Publish(ctx, evs...)
+}
+
+// opened returns a publisher into a fresh repository's record and that
+// record, as the contract suites open an implementation.
+func (p *fakePublisher) opened() (*fakePublisher, contract.Outbox) {
+	p.repo = newFakeRepo()
+	return p, p.repo.log.Outbox()
 }
 
 // call is one cache write as the fake saw it.
@@ -267,26 +283,63 @@ type call struct {
 	args   []any
 }
 
-// fakeCache knows the stores in known and records every write.
+// fakeCache is an in-memory stand-in for postgres.DepotCache with its rules
+// (contract.RunDepotStoreCache): a version-guarded name, a location set
+// once, and a store known once it has one. It records every write, and
+// fails every call with err when set.
 type fakeCache struct {
-	mu    sync.Mutex
-	known map[string]depot.Store
-	calls []call
-	err   error
+	mu     sync.Mutex
+	stores map[string]cachedStore
+	calls  []call
+	err    error
+}
+
+type cachedStore struct {
+	name        string
+	nameVersion int64
+	location    string
+}
+
+// newFakeCache returns a cache that knows stores, as StoreCreated at
+// version 1 leaves them, with no write recorded.
+func newFakeCache(stores ...depot.Store) *fakeCache {
+	c := &fakeCache{stores: map[string]cachedStore{}}
+	for _, s := range stores {
+		c.stores[s.ID] = cachedStore{name: s.Name, nameVersion: 1, location: s.Location}
+	}
+	return c
 }
 
 func (c *fakeCache) SetStore(_ context.Context, id, name, location string, version int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls = append(c.calls, call{"SetStore", []any{id, name, location, version}})
-	return c.err
+	if c.err != nil {
+		return c.err
+	}
+	s := c.stores[id]
+	if s.nameVersion < version {
+		s.name, s.nameVersion = name, version
+	}
+	if s.location == "" {
+		s.location = location
+	}
+	c.stores[id] = s
+	return nil
 }
 
 func (c *fakeCache) SetStoreName(_ context.Context, id, name string, version int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls = append(c.calls, call{"SetStoreName", []any{id, name, version}})
-	return c.err
+	if c.err != nil {
+		return c.err
+	}
+	if s := c.stores[id]; s.nameVersion < version {
+		s.name, s.nameVersion = name, version
+		c.stores[id] = s
+	}
+	return nil
 }
 
 func (c *fakeCache) Stores(_ context.Context, ids []string) (map[string]depot.Store, error) {
@@ -297,8 +350,8 @@ func (c *fakeCache) Stores(_ context.Context, ids []string) (map[string]depot.St
 	}
 	out := map[string]depot.Store{}
 	for _, id := range ids {
-		if s, ok := c.known[id]; ok {
-			out[id] = s
+		if s, ok := c.stores[id]; ok && s.location != "" {
+			out[id] = depot.Store{ID: id, Name: s.name, Location: s.location}
 		}
 	}
 	return out, nil
@@ -342,7 +395,7 @@ type world struct {
 
 func newWorld() *world {
 	repo := newFakeRepo()
-	cache := &fakeCache{known: map[string]depot.Store{storeA: waffles, storeB: bolts}}
+	cache := newFakeCache(waffles, bolts)
 	pub := &fakePublisher{repo: repo}
 	var log bytes.Buffer
 	h := handlers.New(repo, cache, pub, sequentialIDs(), slog.New(slog.NewTextHandler(&log, nil)))

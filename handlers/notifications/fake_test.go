@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/notification"
@@ -16,20 +17,24 @@ type cachedCustomer struct {
 }
 
 // fakeStore is an in-memory stand-in for postgres.NotificationsCache and
-// postgres.NotificationSender with the same rules: version-guarded customer
-// fields, per-order progress that only moves to a higher rank, and at most
-// one notification per order and kind.
+// postgres.NotificationSender with the same rules
+// (contract.RunNotificationsCache, contract.RunNotificationSender):
+// version-guarded customer fields, per-order progress that only moves to a
+// higher rank, and at most one notification per order and kind, stamped
+// with the time it was sent (a minute after the one before).
 type fakeStore struct {
 	mu        sync.Mutex
 	customers map[string]cachedCustomer
 	orders    map[string]notification.Kind
 	sent      []notification.Notification
+	clock     time.Time
 	sendErr   error
 	listErr   error
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{customers: map[string]cachedCustomer{}, orders: map[string]notification.Kind{}}
+	return &fakeStore{customers: map[string]cachedCustomer{}, orders: map[string]notification.Kind{},
+		clock: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
 }
 
 func (f *fakeStore) AddCustomer(_ context.Context, id, name, smsNumber string, version int64) error {
@@ -105,7 +110,8 @@ func (f *fakeStore) Send(_ context.Context, n notification.Notification) error {
 	}) {
 		return nil
 	}
-	f.sent = append(f.sent, n)
+	f.clock = f.clock.Add(time.Minute)
+	f.sent = append(f.sent, notification.Rehydrate(n.ID(), n.CustomerID(), n.SmsNumber(), n.OrderID(), n.Kind(), n.Text(), f.clock))
 	return nil
 }
 
@@ -115,7 +121,7 @@ func (f *fakeStore) List(_ context.Context, customerID string) ([]notification.N
 	if f.listErr != nil {
 		return nil, f.listErr
 	}
-	var out []notification.Notification
+	out := []notification.Notification{}
 	for i := len(f.sent) - 1; i >= 0; i-- {
 		if f.sent[i].CustomerID() == customerID {
 			out = append(out, f.sent[i])

@@ -31,7 +31,8 @@ type Sender interface {
 
 // cache is the service's local data (postgres.NotificationsCache): the
 // customers, version-guarded per field, and how far each order's customer
-// has been told. Calls join the transaction in ctx.
+// has been told. Calls join the transaction in ctx
+// (internal/contract.RunNotificationsCache).
 type cache interface {
 	// AddCustomer and SetCustomerSmsNumber keep the customers; an event
 	// older than what is stored changes nothing. SetCustomerSmsNumber
@@ -49,8 +50,9 @@ type cache interface {
 	AdvanceOrder(ctx context.Context, orderID string, kind notification.Kind) (bool, error)
 }
 
-// history lists what was sent to a customer, newest first
-// (postgres.NotificationSender).
+// history lists what was sent to a customer, newest first, each with when it
+// was sent; a customer with none gets an empty list
+// (postgres.NotificationSender; internal/contract.RunNotificationSender).
 type history interface {
 	List(ctx context.Context, customerID string) ([]notification.Notification, error)
 }

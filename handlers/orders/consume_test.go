@@ -69,7 +69,7 @@ func to(t *testing.T, status string) *fixture {
 			t.Fatalf("drive order to %s: %v", status, err)
 		}
 	}
-	f.replies.sent = nil
+	f.replies.log.Forget()
 	return f
 }
 

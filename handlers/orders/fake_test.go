@@ -16,7 +16,9 @@ import (
 	"github.com/mallbots/mallbots/domain/order"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/handlers/orders"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/fakecatalog"
+	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
 // fakeStore is an in-memory stand-in for postgres.Orders: it keeps each
@@ -105,22 +107,18 @@ func (f *fakeStore) events() []order.Event {
 
 // fakeReplies records the saga replies published.
 type fakeReplies struct {
-	mu   sync.Mutex
-	sent []events.Event
+	log memrepo.Log
 }
 
-func (f *fakeReplies) Publish(_ context.Context, evs ...events.Event) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sent = append(f.sent, evs...)
-	return nil
+func (f *fakeReplies) Publish(ctx context.Context, evs ...events.Event) error {
+	return f.log.Publish(ctx, evs...)
 }
 
-func (f *fakeReplies) all() []events.Event {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.sent)
-}
+func (f *fakeReplies) all() []events.Event { return f.log.Published() }
+
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeReplies) opened() (*fakeReplies, contract.Outbox) { return f, f.log.Outbox() }
 
 // sequentialIDs returns a newID func making predictable UUIDs
 // 00000000-0000-4000-8000-000000000001, …002, ...

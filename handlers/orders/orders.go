@@ -31,6 +31,8 @@ var Publishes = []events.Event{
 // repository is the orders event store (postgres.Orders): writes append the
 // order's new events and publish what they mean in the same transaction
 // (joining the one in ctx); Update re-runs fn when a concurrent writer won.
+// History lists the stored events oldest first, their times never going
+// back (internal/contract.RunOrders).
 type repository interface {
 	Add(ctx context.Context, o *order.Order, evs []order.Event) error
 	Update(ctx context.Context, id string, fn func(*order.Order) ([]order.Event, error)) error

@@ -8,14 +8,16 @@ import (
 
 	"github.com/mallbots/mallbots/domain/payment"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
 // fakeRepo is an in-memory stand-in for postgres.Payments and, through
 // Publish, postgres.Publisher on the same outbox, over memrepo: it keeps
 // copies of the payments and invoices and records, in order, every event
-// published. Like the real ones, a write whose fn fails saves and publishes
-// nothing, and a no-op write changes nothing. err, when set, fails every call
+// published, an invoice's in the flow of its order. Like the real ones, a
+// write whose fn fails saves and publishes nothing, and a no-op write changes
+// nothing (contract.RunPayments). err, when set, fails every call
 // as an infrastructure error would.
 type fakeRepo struct {
 	log      memrepo.Log
@@ -32,25 +34,22 @@ func newFakeRepo() *fakeRepo {
 	})
 	f.invoices = memrepo.NewTable(&f.log, "invoice", (*payment.Invoice).ID, func(i *payment.Invoice) *payment.Invoice {
 		return payment.RehydrateInvoice(i.ID(), i.OrderID(), i.PaymentID(), i.Amount(), i.Status(), i.Version())
-	})
+	}).ContinueFlows()
 	return f
 }
 
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
+
 var errBroken = errors.New("connection reset by peer")
 
-// Add fails on a duplicate ID with no error kind, as the real insert's
-// unique violation does.
-func (f *fakeRepo) Add(_ context.Context, p *payment.Payment, evs ...events.Event) error {
-	return f.payments.Insert(p, evs, func(other *payment.Payment) error {
-		if other.ID() == p.ID() {
-			return fmt.Errorf("payment %s exists", p.ID())
-		}
-		return nil
-	})
+func (f *fakeRepo) Add(ctx context.Context, p *payment.Payment, evs ...events.Event) error {
+	return f.payments.Add(ctx, p, evs)
 }
 
-func (f *fakeRepo) Update(_ context.Context, id string, fn func(*payment.Payment) ([]events.Event, error)) error {
-	return f.payments.Update(id, fn)
+func (f *fakeRepo) Update(ctx context.Context, id string, fn func(*payment.Payment) ([]events.Event, error)) error {
+	return f.payments.Update(ctx, id, fn)
 }
 
 func (f *fakeRepo) Get(_ context.Context, id string) (*payment.Payment, error) {
@@ -59,8 +58,8 @@ func (f *fakeRepo) Get(_ context.Context, id string) (*payment.Payment, error) {
 
 // AddInvoice fails with payment.ErrInvoiceExists when an invoice has inv's
 // ID or its order, as the real table's two unique keys do.
-func (f *fakeRepo) AddInvoice(_ context.Context, inv *payment.Invoice, evs ...events.Event) error {
-	return f.invoices.Insert(inv, evs, func(other *payment.Invoice) error {
+func (f *fakeRepo) AddInvoice(ctx context.Context, inv *payment.Invoice, evs ...events.Event) error {
+	return f.invoices.Insert(ctx, inv, evs, func(other *payment.Invoice) error {
 		if other.ID() == inv.ID() || other.OrderID() == inv.OrderID() {
 			return fmt.Errorf("%w: invoice %s or another invoice for order %s", payment.ErrInvoiceExists, inv.ID(), inv.OrderID())
 		}
@@ -68,8 +67,8 @@ func (f *fakeRepo) AddInvoice(_ context.Context, inv *payment.Invoice, evs ...ev
 	})
 }
 
-func (f *fakeRepo) UpdateInvoice(_ context.Context, id string, fn func(*payment.Invoice) ([]events.Event, error)) error {
-	return f.invoices.Update(id, fn)
+func (f *fakeRepo) UpdateInvoice(ctx context.Context, id string, fn func(*payment.Invoice) ([]events.Event, error)) error {
+	return f.invoices.Update(ctx, id, fn)
 }
 
 func (f *fakeRepo) GetInvoice(_ context.Context, id string) (*payment.Invoice, error) {
@@ -81,8 +80,8 @@ func (f *fakeRepo) InvoicesOfOrder(_ context.Context, orderID string) ([]*paymen
 }
 
 // Publish is postgres.Publisher's part: events with no aggregate change.
-func (f *fakeRepo) Publish(_ context.Context, evs ...events.Event) error {
-	return f.log.Publish(evs...)
+func (f *fakeRepo) Publish(ctx context.Context, evs ...events.Event) error {
+	return f.log.Publish(ctx, evs...)
 }
 
 // published returns a copy of every event published so far, in order.

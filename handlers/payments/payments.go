@@ -24,7 +24,10 @@ var Publishes = []events.Event{
 
 // repository stores payments and invoices; writes publish their events in
 // the same transaction, and join the transaction in ctx when there is one
-// (postgres.Payments).
+// (postgres.Payments). Both keep the UpdateFn contract
+// (internal/contract.RunPayments); an invoice's events continue the flow
+// of the order it was created for, and AddInvoice of a taken ID or for an
+// order that has an invoice fails with payment.ErrInvoiceExists.
 type repository interface {
 	Add(ctx context.Context, p *payment.Payment, evs ...events.Event) error
 	Update(ctx context.Context, id string, fn func(*payment.Payment) ([]events.Event, error)) error

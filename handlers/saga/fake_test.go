@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -13,15 +12,18 @@ import (
 	"github.com/mallbots/mallbots/domain/saga"
 	"github.com/mallbots/mallbots/events"
 	sagas "github.com/mallbots/mallbots/handlers/saga"
+	"github.com/mallbots/mallbots/internal/contract"
+	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
 // fakeRepo is an in-memory stand-in for postgres.Sagas: it keeps each saga's
 // state and records, in order, the commands each successful write sends.
-// Like the real one, a write whose fn fails saves and sends nothing.
+// Like the real one, a write whose fn fails saves and sends nothing, and one
+// whose fn does not move the saga rewrites nothing (contract.RunSagas).
 type fakeRepo struct {
 	mu     sync.Mutex
 	sagas  map[string]saga.State
-	sent   []events.Event
+	log    memrepo.Log
 	writes int
 	// racer, when set, is stored by the next Add just before it looks, as
 	// if a concurrent writer had added it first.
@@ -30,7 +32,7 @@ type fakeRepo struct {
 
 var stamp = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 
-func (f *fakeRepo) Add(_ context.Context, s *saga.CreateOrder, evs ...events.Event) error {
+func (f *fakeRepo) Add(ctx context.Context, s *saga.CreateOrder, evs ...events.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.racer != nil {
@@ -43,12 +45,11 @@ func (f *fakeRepo) Add(_ context.Context, s *saga.CreateOrder, evs ...events.Eve
 	st := s.State()
 	st.UpdatedAt = stamp
 	f.sagas[s.OrderID()] = st
-	f.sent = append(f.sent, evs...)
 	f.writes++
-	return nil
+	return f.log.Publish(ctx, evs...)
 }
 
-func (f *fakeRepo) Update(_ context.Context, orderID string, fn func(*saga.CreateOrder) ([]events.Event, error)) error {
+func (f *fakeRepo) Update(ctx context.Context, orderID string, fn func(*saga.CreateOrder) ([]events.Event, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st, ok := f.sagas[orderID]
@@ -65,8 +66,7 @@ func (f *fakeRepo) Update(_ context.Context, orderID string, fn func(*saga.Creat
 		f.sagas[orderID] = after
 		f.writes++
 	}
-	f.sent = append(f.sent, evs...)
-	return nil
+	return f.log.Publish(ctx, evs...)
 }
 
 func (f *fakeRepo) Get(_ context.Context, orderID string) (*saga.CreateOrder, error) {
@@ -79,12 +79,12 @@ func (f *fakeRepo) Get(_ context.Context, orderID string) (*saga.CreateOrder, er
 	return saga.Rehydrate(st), nil
 }
 
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
+
 // commands returns every command sent so far, in order.
-func (f *fakeRepo) commands() []events.Event {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.sent)
-}
+func (f *fakeRepo) commands() []events.Event { return f.log.Published() }
 
 func (f *fakeRepo) state(orderID string) saga.State {
 	f.mu.Lock()

@@ -28,7 +28,9 @@ var Publishes = []events.Event{
 
 // repository stores the sagas; writes publish the commands they are given in
 // the same transaction, joining the one in ctx (postgres.Sagas). Update
-// holds a lock on the saga while fn runs.
+// holds a lock on the saga while fn runs and rewrites it only when fn moved
+// it on. Add of a second saga for an order fails with saga.ErrExists
+// (internal/contract.RunSagas).
 type repository interface {
 	Add(ctx context.Context, s *saga.CreateOrder, evs ...events.Event) error
 	Update(ctx context.Context, orderID string, fn func(*saga.CreateOrder) ([]events.Event, error)) error

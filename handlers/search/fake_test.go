@@ -1,8 +1,10 @@
 package search_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -11,16 +13,18 @@ import (
 	"github.com/mallbots/mallbots/domain/orderstatus"
 )
 
-// fakeRepo is an in-memory stand-in for postgres.Search with its write rules
-// (version-guarded names, statuses that only move to a higher rank, orders
-// inserted once). Search answers page, recording the query it was asked.
+// fakeRepo is an in-memory stand-in for postgres.Search with its rules
+// (contract.RunSearch): version-guarded names, statuses that only move to a
+// higher rank, orders inserted once, and searches that filter, sort newest
+// first and page by keyset. Search records the queries it was asked; page,
+// when set, is its answer instead, and err fails it.
 type fakeRepo struct {
 	mu       sync.Mutex
 	names    map[string]string
 	versions map[string]int64
 	orders   map[string]ordersearch.Order
 	queries  []ordersearch.Query
-	page     ordersearch.Page
+	page     *ordersearch.Page
 	err      error
 }
 
@@ -82,5 +86,42 @@ func (f *fakeRepo) Search(_ context.Context, q ordersearch.Query) (ordersearch.P
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queries = append(f.queries, q)
-	return f.page, f.err
+	if f.err != nil {
+		return ordersearch.Page{}, f.err
+	}
+	if f.page != nil {
+		return *f.page, nil
+	}
+	var found []ordersearch.Order
+	for _, o := range f.orders {
+		if matches(q, o) {
+			found = append(found, o)
+		}
+	}
+	// Newest first: by creation time, then by ID, both descending.
+	slices.SortFunc(found, func(a, b ordersearch.Order) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
+	})
+	page := ordersearch.Page{Orders: []ordersearch.Order{}}
+	if len(found) > q.Limit {
+		found = found[:q.Limit]
+		page.Next = ordersearch.CursorAt(found[q.Limit-1])
+	}
+	page.Orders = append(page.Orders, found...)
+	return page, nil
+}
+
+// matches reports whether o is one q selects: every criterion of its filter
+// holds and o comes after its cursor.
+func matches(q ordersearch.Query, o ordersearch.Order) bool {
+	f, c := q.Filter, q.Cursor
+	anyOf := func(want, have []string) bool {
+		return len(want) == 0 || slices.ContainsFunc(have, func(id string) bool { return slices.Contains(want, id) })
+	}
+	return (f.CustomerID == "" || o.CustomerID == f.CustomerID) &&
+		anyOf(f.StoreIDs, o.StoreIDs()) && anyOf(f.ProductIDs, o.ProductIDs()) &&
+		(f.Status.IsZero() || o.Status == f.Status) &&
+		(f.MinTotal == nil || o.Total >= *f.MinTotal) && (f.MaxTotal == nil || o.Total <= *f.MaxTotal) &&
+		(f.After.IsZero() || !o.CreatedAt.Before(f.After)) && (f.Before.IsZero() || o.CreatedAt.Before(f.Before)) &&
+		(c.IsZero() || o.CreatedAt.Before(c.CreatedAt) || o.CreatedAt.Equal(c.CreatedAt) && o.ID < c.OrderID)
 }

@@ -53,7 +53,7 @@ func TestHTTPGetOrder(t *testing.T) {
 func TestHTTPSearchOrdersAnswersThePage(t *testing.T) {
 	api, repo := newAPI(t)
 	next := ordersearch.CursorAt(sample)
-	repo.page = ordersearch.Page{Orders: []ordersearch.Order{sample}, Next: next}
+	repo.page = &ordersearch.Page{Orders: []ordersearch.Order{sample}, Next: next}
 	testkit.AssertJSON(t, testkit.Request(t, api, http.MethodPost, "/api/search/orders", `{}`), http.StatusOK,
 		`{"orders":[`+sampleJSON+`],"next":"`+next.String()+`"}`)
 	if q := repo.queries[0]; !reflect.DeepEqual(q, ordersearch.Query{Limit: ordersearch.DefaultLimit}) {
@@ -61,7 +61,7 @@ func TestHTTPSearchOrdersAnswersThePage(t *testing.T) {
 	}
 
 	// The last page has no next cursor; the client sends back what it got.
-	repo.page = ordersearch.Page{Orders: []ordersearch.Order{}}
+	repo.page = &ordersearch.Page{Orders: []ordersearch.Order{}}
 	testkit.AssertJSON(t, testkit.Request(t, api, http.MethodPost, "/api/search/orders", `{"next":"`+next.String()+`","limit":100}`), http.StatusOK,
 		`{"orders":[],"next":""}`)
 	if q := repo.queries[1]; q.Cursor != next || q.Limit != 100 {

@@ -34,7 +34,9 @@ type repository interface {
 	SetStatus(ctx context.Context, id string, status orderstatus.Status, reason string, at time.Time) error
 	// Order returns one order, or domain.ErrNotFound.
 	Order(ctx context.Context, id string) (ordersearch.Order, error)
-	// Search returns one page of matching orders, newest first.
+	// Search returns one page of matching orders, newest first (creation
+	// time, then ID), after q.Cursor; Next is set when more match
+	// (internal/contract.RunSearch).
 	Search(ctx context.Context, q ordersearch.Query) (ordersearch.Page, error)
 }
 

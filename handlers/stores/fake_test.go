@@ -10,6 +10,7 @@ import (
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/store"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
@@ -34,12 +35,16 @@ func newFakeRepo() *fakeRepo {
 	return f
 }
 
-func (f *fakeRepo) Add(_ context.Context, s *store.Store, evs ...events.Event) error {
-	return f.stores.Add(s, evs)
+// opened returns f and what it has published, as the contract suites open
+// an implementation.
+func (f *fakeRepo) opened() (*fakeRepo, contract.Outbox) { return f, f.log.Outbox() }
+
+func (f *fakeRepo) Add(ctx context.Context, s *store.Store, evs ...events.Event) error {
+	return f.stores.Add(ctx, s, evs)
 }
 
-func (f *fakeRepo) Update(_ context.Context, id string, fn func(*store.Store) ([]events.Event, error)) error {
-	return f.stores.Update(id, fn)
+func (f *fakeRepo) Update(ctx context.Context, id string, fn func(*store.Store) ([]events.Event, error)) error {
+	return f.stores.Update(ctx, id, fn)
 }
 
 func (f *fakeRepo) Get(_ context.Context, id string) (*store.Store, error) {
@@ -54,21 +59,21 @@ func (f *fakeRepo) List(_ context.Context, participatingOnly bool) ([]*store.Sto
 	return out, err
 }
 
-// AddProduct stores p, replacing any product with its ID, once its store
-// exists; stores are never removed, so checking first cannot race.
-func (f *fakeRepo) AddProduct(_ context.Context, p *store.Product, evs ...events.Event) error {
+// AddProduct stores p once its store exists; stores are never removed, so
+// checking first cannot race.
+func (f *fakeRepo) AddProduct(ctx context.Context, p *store.Product, evs ...events.Event) error {
 	if _, ok := f.stores.Stored(p.StoreID()); !ok {
 		return fmt.Errorf("%w: store %s", domain.ErrNotFound, p.StoreID())
 	}
-	return f.products.Insert(p, evs, nil)
+	return f.products.Add(ctx, p, evs)
 }
 
-func (f *fakeRepo) UpdateProduct(_ context.Context, id string, fn func(*store.Product) ([]events.Event, error)) error {
-	return f.products.Update(id, fn)
+func (f *fakeRepo) UpdateProduct(ctx context.Context, id string, fn func(*store.Product) ([]events.Event, error)) error {
+	return f.products.Update(ctx, id, fn)
 }
 
-func (f *fakeRepo) RemoveProduct(_ context.Context, id string, fn func(*store.Product) ([]events.Event, error)) error {
-	return f.products.Remove(id, fn)
+func (f *fakeRepo) RemoveProduct(ctx context.Context, id string, fn func(*store.Product) ([]events.Event, error)) error {
+	return f.products.Remove(ctx, id, fn)
 }
 
 func (f *fakeRepo) GetProduct(_ context.Context, id string) (*store.Product, error) {

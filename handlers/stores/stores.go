@@ -21,7 +21,12 @@ var Publishes = []events.Event{
 }
 
 // repository stores stores and products; writes publish their events in
-// the same transaction (postgres.Stores).
+// the same transaction (postgres.Stores). Add and Update are the UpdateFn
+// contract (internal/contract.RunStores): an fn error saves and publishes
+// nothing, an unknown ID is domain.ErrNotFound, a taken ID an error of no
+// domain kind. AddProduct of a product whose store does not exist is
+// domain.ErrNotFound; RemoveProduct deletes the product if fn agrees; List
+// and Catalog sort by name, then ID.
 type repository interface {
 	Add(ctx context.Context, s *store.Store, evs ...events.Event) error
 	Update(ctx context.Context, id string, fn func(*store.Store) ([]events.Event, error)) error

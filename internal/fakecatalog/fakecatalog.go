@@ -1,10 +1,10 @@
 // Package fakecatalog is an in-memory stand-in for postgres.CatalogCache,
 // for the handler tests of the services that keep a copy of the stores'
 // catalog: it takes the catalog consumers' writes and answers the reads of
-// the use cases that sell from it. It keeps the version of each entity's
-// last write but does not guard by it: ordering and staleness are the
-// database's to get right and postgres' tests to prove. It depends on the
-// standard library and domain only.
+// the use cases that sell from it. Like the real cache it guards each field
+// by the version of the event that set it, so it converges whatever order
+// the events arrive in; internal/contract holds both to the same suite. It
+// depends on the standard library and domain only.
 package fakecatalog
 
 import (
@@ -18,21 +18,29 @@ import (
 // Cache is the fake catalog cache, for one goroutine at a time. The zero
 // value is not usable; use New.
 type Cache struct {
-	stores   map[string]string // id → name
+	stores   map[string]store
 	products map[string]product
-	versions map[string]int64 // store or product id → version of its last write
 	err      error
 }
 
+type store struct {
+	name    string
+	version int64
+}
+
+// product is a cached product; each field keeps the version that set it.
 type product struct {
-	storeID, name string
-	price         int64
-	removed       bool
+	storeID                   string
+	name                      string
+	price                     int64
+	nameVersion, priceVersion int64
+	removed                   bool
+	removedVersion            int64
 }
 
 // New returns an empty cache.
 func New() *Cache {
-	return &Cache{stores: map[string]string{}, products: map[string]product{}, versions: map[string]int64{}}
+	return &Cache{stores: map[string]store{}, products: map[string]product{}}
 }
 
 // Fail makes every later call return err (nil: succeed again), as a
@@ -41,53 +49,72 @@ func (c *Cache) Fail(err error) {
 	c.err = err
 }
 
-// Version returns the version of the last write to store or product id, 0
+// Version returns the newest version stored for store or product id, 0
 // when none.
 func (c *Cache) Version(id string) int64 {
-	return c.versions[id]
+	p := c.products[id]
+	return max(c.stores[id].version, p.nameVersion, p.priceVersion, p.removedVersion)
 }
 
-// SetStoreName records the store's name.
+// SetStoreName records the store's name; an older or equal version changes
+// nothing.
 func (c *Cache) SetStoreName(_ context.Context, id, name string, version int64) error {
 	if c.err != nil {
 		return c.err
 	}
-	c.stores[id], c.versions[id] = name, version
+	if c.stores[id].version < version {
+		c.stores[id] = store{name: name, version: version}
+	}
 	return nil
 }
 
-// AddProduct records the product with its store, name and price.
+// AddProduct records the product with its store, name and price, each field
+// only where its stored version is older.
 func (c *Cache) AddProduct(_ context.Context, id, storeID, name string, price, version int64) error {
 	if c.err != nil {
 		return c.err
 	}
-	c.products[id], c.versions[id] = product{storeID: storeID, name: name, price: price}, version
+	p, ok := c.products[id]
+	if !ok {
+		p.storeID = storeID
+	}
+	p.setName(name, version)
+	p.setPrice(price, version)
+	c.products[id] = p
 	return nil
 }
 
-// SetProductName renames a cached product; ErrNotFound when it is not.
+// SetProductName renames a cached product, removed or not; ErrNotFound when
+// it is not cached.
 func (c *Cache) SetProductName(_ context.Context, id, name string, version int64) error {
-	return c.change(id, version, func(p *product) { p.name = name })
+	return c.change(id, func(p *product) { p.setName(name, version) })
 }
 
-// SetProductPrice reprices a cached product; ErrNotFound when it is not.
+// SetProductPrice reprices a cached product, removed or not; ErrNotFound
+// when it is not cached.
 func (c *Cache) SetProductPrice(_ context.Context, id string, price, version int64) error {
-	return c.change(id, version, func(p *product) { p.price = price })
+	return c.change(id, func(p *product) { p.setPrice(price, version) })
 }
 
 // RemoveProduct marks the product of store storeID removed; a product not
-// cached yet is cached removed, as the real cache leaves a placeholder.
+// cached yet is cached removed, as the real cache leaves a placeholder that
+// a late AddProduct fills in.
 func (c *Cache) RemoveProduct(_ context.Context, id, storeID string, version int64) error {
 	if c.err != nil {
 		return c.err
 	}
-	p := c.products[id]
-	p.storeID, p.removed = storeID, true
-	c.products[id], c.versions[id] = p, version
+	p, ok := c.products[id]
+	if !ok {
+		p.storeID = storeID
+	}
+	if p.removedVersion < version {
+		p.removed, p.removedVersion = true, version
+	}
+	c.products[id] = p
 	return nil
 }
 
-func (c *Cache) change(id string, version int64, fn func(*product)) error {
+func (c *Cache) change(id string, fn func(*product)) error {
 	if c.err != nil {
 		return c.err
 	}
@@ -96,8 +123,20 @@ func (c *Cache) change(id string, version int64, fn func(*product)) error {
 		return fmt.Errorf("%w: product %s is not in the catalog cache yet", domain.ErrNotFound, id)
 	}
 	fn(&p)
-	c.products[id], c.versions[id] = p, version
+	c.products[id] = p
 	return nil
+}
+
+func (p *product) setName(name string, version int64) {
+	if p.nameVersion < version {
+		p.name, p.nameVersion = name, version
+	}
+}
+
+func (p *product) setPrice(price, version int64) {
+	if p.priceVersion < version {
+		p.price, p.priceVersion = price, version
+	}
 }
 
 // Products returns the cached, not removed products among ids, by ID, each
@@ -109,7 +148,7 @@ func (c *Cache) Products(_ context.Context, ids []string) (map[string]catalog.Pr
 	out := map[string]catalog.Product{}
 	for _, id := range ids {
 		if p, ok := c.products[id]; ok && !p.removed {
-			out[id] = catalog.Product{ID: id, StoreID: p.storeID, StoreName: c.stores[p.storeID], Name: p.name, Price: p.price}
+			out[id] = catalog.Product{ID: id, StoreID: p.storeID, StoreName: c.stores[p.storeID].name, Name: p.name, Price: p.price}
 		}
 	}
 	return out, nil

@@ -2,19 +2,25 @@
 // postgres UpdateFn repositories: tables that keep copies of aggregates, and
 // one ordered log of the events their writes publish, as the real
 // repositories publish into their service's outbox in the write's own
-// transaction. Like the real ones, a write whose fn fails saves and
-// publishes nothing. It depends on the standard library, domain and events
-// only, so any handler test may use it.
+// transaction, under the correlation ID of the flow they belong to. Like
+// the real ones, a write whose fn fails saves and publishes nothing, and
+// internal/contract holds both to the same suites. It depends on domain,
+// events, correlation and internal/contract only, so any handler test may
+// use it.
 package memrepo
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
 	"sync"
+	"testing"
 
+	"github.com/mallbots/mallbots/correlation"
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
 )
 
 // Op names the kind of call Log.Fail is asked about.
@@ -44,8 +50,15 @@ type Log struct {
 	// (a lost connection), before the Log is used.
 	Fail func(op Op) error
 
-	mu     sync.Mutex
-	events []events.Event
+	mu      sync.Mutex
+	records []record
+}
+
+// record is one published event with the correlation ID it was published
+// under.
+type record struct {
+	event events.Event
+	flow  string
 }
 
 // fail asks Fail about op; the caller holds l.mu.
@@ -56,16 +69,24 @@ func (l *Log) fail(op Op) error {
 	return l.Fail(op)
 }
 
-// Publish appends evs to the log, as a publisher writing into the same
-// outbox as the tables does, or fails with Fail's answer.
-func (l *Log) Publish(evs ...events.Event) error {
+// Publish appends evs to the log in ctx's flow, as a publisher writing into
+// the same outbox as the tables does, or fails with Fail's answer.
+func (l *Log) Publish(ctx context.Context, evs ...events.Event) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.fail(OpPublish); err != nil {
 		return err
 	}
-	l.events = append(l.events, evs...)
+	l.append(ctx, evs)
 	return nil
+}
+
+// append records evs in ctx's flow; the caller holds l.mu.
+func (l *Log) append(ctx context.Context, evs []events.Event) {
+	flow := correlation.From(ctx).CorrelationID
+	for _, e := range evs {
+		l.records = append(l.records, record{event: e, flow: flow})
+	}
 }
 
 // Published returns a copy of every event published so far, in order (nil
@@ -73,7 +94,33 @@ func (l *Log) Publish(evs ...events.Event) error {
 func (l *Log) Published() []events.Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return slices.Clone(l.events)
+	var out []events.Event
+	for _, r := range l.records {
+		out = append(out, r.event)
+	}
+	return out
+}
+
+// Forget drops every event published so far: for a test that builds its
+// world through the code under test and then looks only at what follows.
+func (l *Log) Forget() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.records = nil
+}
+
+// Outbox returns the log as the contract suites read an outbox: every event
+// with the correlation ID it was published under.
+func (l *Log) Outbox() contract.Outbox {
+	return func(*testing.T) []contract.Published {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		var out []contract.Published
+		for _, r := range l.records {
+			out = append(out, contract.Event(r.flow, r.event))
+		}
+		return out
+	}
 }
 
 // Table keeps copies of one kind of aggregate by ID and publishes its
@@ -86,6 +133,11 @@ type Table[T any] struct {
 	id    func(T) string
 	clone func(T) T
 	rows  map[string]T
+	// flows holds the flow each aggregate was added in, when the table
+	// continues flows (ContinueFlows); nil otherwise.
+	flows map[string]string
+	// rules are the table's constraints (Constrain).
+	rules []func(agg, other T) error
 }
 
 // NewTable returns an empty table publishing into log. kind names the
@@ -96,39 +148,79 @@ func NewTable[T any](log *Log, kind string, id func(T) string, clone func(T) T) 
 	return &Table[T]{log: log, kind: kind, id: id, clone: clone, rows: map[string]T{}}
 }
 
-// Add stores a copy of agg and appends evs to the log. It fails, changing
-// nothing, with Log.Fail's answer, or with an error wrapping
-// domain.ErrConflict ("basket <id> exists") when an aggregate with agg's ID
-// is stored.
-func (t *Table[T]) Add(agg T, evs []events.Event) error {
+// ContinueFlows makes t remember the flow (correlation ID) each aggregate is
+// added in, and publish the events of its Updates and Removes in that flow,
+// whoever asks: what the postgres repositories of aggregates born in a flow
+// do (a basket, an invoice). It returns t, and is for setting up the table
+// before its first use.
+func (t *Table[T]) ContinueFlows() *Table[T] {
+	t.flows = map[string]string{}
+	return t
+}
+
+// Constrain adds rule to the table's constraints, which a write must keep
+// to store an aggregate, as a unique index would: rule is asked about the
+// aggregate the write would store and each other stored aggregate, and its
+// first error fails the write, which then changes nothing. It returns t, and
+// is for setting up the table before its first use.
+func (t *Table[T]) Constrain(rule func(agg, other T) error) *Table[T] {
+	t.rules = append(t.rules, rule)
+	return t
+}
+
+// check asks the table's rules about agg and every other stored aggregate;
+// the caller holds the lock.
+func (t *Table[T]) check(agg T) error {
+	for _, id := range t.ids() {
+		if id == t.id(agg) {
+			continue
+		}
+		for _, rule := range t.rules {
+			if err := rule(agg, t.rows[id]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Add stores a copy of agg and appends evs to the log in ctx's flow. It
+// fails, changing nothing, with Log.Fail's answer, or with an error of no
+// domain kind ("basket <id> exists") when an aggregate with agg's ID is
+// stored, as a primary key refuses it, or with a constraint's error.
+func (t *Table[T]) Add(ctx context.Context, agg T, evs []events.Event) error {
 	id := t.id(agg)
-	return t.Insert(agg, evs, func(stored T) error {
+	return t.Insert(ctx, agg, evs, func(stored T) error {
 		if t.id(stored) == id {
-			return fmt.Errorf("%w: %s %s exists", domain.ErrConflict, t.kind, id)
+			return fmt.Errorf("%s %s exists", t.kind, id)
 		}
 		return nil
 	})
 }
 
-// Insert is Add with the caller's uniqueness rule instead of the ID's: it
-// fails, changing nothing, with Log.Fail's answer or with the first error
-// conflict returns for a stored aggregate (asked in ID order). A nil
-// conflict accepts any aggregate, replacing a stored one with agg's ID.
-func (t *Table[T]) Insert(agg T, evs []events.Event, conflict func(stored T) error) error {
+// Insert is Add with the caller's uniqueness rule instead of the ID's
+// (which the rule must include): it fails, changing nothing, with
+// Log.Fail's answer, with the first error conflict returns for a stored
+// aggregate (asked in ID order) or with a constraint's error.
+func (t *Table[T]) Insert(ctx context.Context, agg T, evs []events.Event, conflict func(stored T) error) error {
 	t.log.mu.Lock()
 	defer t.log.mu.Unlock()
 	if err := t.log.fail(OpAdd); err != nil {
 		return err
 	}
-	if conflict != nil {
-		for _, id := range t.ids() {
-			if err := conflict(t.rows[id]); err != nil {
-				return err
-			}
+	for _, id := range t.ids() {
+		if err := conflict(t.rows[id]); err != nil {
+			return err
 		}
 	}
+	if err := t.check(agg); err != nil {
+		return err
+	}
 	t.rows[t.id(agg)] = t.clone(agg)
-	t.log.events = append(t.log.events, evs...)
+	if t.flows != nil {
+		t.flows[t.id(agg)] = correlation.From(ctx).CorrelationID
+	}
+	t.log.append(ctx, evs)
 	return nil
 }
 
@@ -141,23 +233,24 @@ func (t *Table[T]) Put(agg T) {
 }
 
 // Update runs fn on a copy of aggregate id; if fn succeeds it stores that
-// copy and appends the events fn returns to the log. It fails, changing
-// nothing, with Log.Fail's answer, with an error wrapping domain.ErrNotFound
-// ("basket <id>") when there is no such aggregate, or with fn's error as it
-// is.
-func (t *Table[T]) Update(id string, fn func(T) ([]events.Event, error)) error {
-	return t.write(OpUpdate, id, fn, func(work T) { t.rows[id] = work })
+// copy and appends the events fn returns to the log, in ctx's flow or, when
+// the table continues flows, the aggregate's. It fails, changing nothing,
+// with Log.Fail's answer, with an error wrapping domain.ErrNotFound
+// ("basket <id>") when there is no such aggregate, with fn's error as it
+// is, or with a constraint's error about fn's copy.
+func (t *Table[T]) Update(ctx context.Context, id string, fn func(T) ([]events.Event, error)) error {
+	return t.write(ctx, OpUpdate, id, fn, func(work T) { t.rows[id] = work })
 }
 
 // Remove is Update that deletes aggregate id instead of storing fn's copy
 // when fn succeeds.
-func (t *Table[T]) Remove(id string, fn func(T) ([]events.Event, error)) error {
-	return t.write(OpRemove, id, fn, func(T) { delete(t.rows, id) })
+func (t *Table[T]) Remove(ctx context.Context, id string, fn func(T) ([]events.Event, error)) error {
+	return t.write(ctx, OpRemove, id, fn, func(T) { delete(t.rows, id) })
 }
 
 // write runs fn on a copy of aggregate id and, if fn succeeds, calls keep
 // with that copy and appends fn's events, all under the lock.
-func (t *Table[T]) write(op Op, id string, fn func(T) ([]events.Event, error), keep func(work T)) error {
+func (t *Table[T]) write(ctx context.Context, op Op, id string, fn func(T) ([]events.Event, error), keep func(work T)) error {
 	t.log.mu.Lock()
 	defer t.log.mu.Unlock()
 	if err := t.log.fail(op); err != nil {
@@ -172,8 +265,13 @@ func (t *Table[T]) write(op Op, id string, fn func(T) ([]events.Event, error), k
 	if err != nil {
 		return err
 	}
+	if op != OpRemove {
+		if err := t.check(work); err != nil {
+			return err
+		}
+	}
 	keep(work)
-	t.log.events = append(t.log.events, evs...)
+	t.log.append(correlation.Continue(ctx, t.flows[id]), evs)
 	return nil
 }
 

@@ -1,12 +1,14 @@
 package memrepo_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
 
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/memrepo"
 )
 
@@ -27,6 +29,8 @@ func newTable(log *memrepo.Log, kind string) *memrepo.Table[*thing] {
 		return &c
 	})
 }
+
+var ctx = context.Background()
 
 func bump(to int) func(*thing) ([]events.Event, error) {
 	return func(t *thing) ([]events.Event, error) {
@@ -54,14 +58,14 @@ func TestTableKeepsCopiesAndPublishesInOrder(t *testing.T) {
 	var log memrepo.Log
 	things, others := newTable(&log, "thing"), newTable(&log, "other")
 	a := &thing{id: "a", value: 1}
-	if err := things.Add(a, []events.Event{bumped{"a"}}); err != nil {
+	if err := things.Add(ctx, a, []events.Event{bumped{"a"}}); err != nil {
 		t.Fatal(err)
 	}
 	a.value = 99
-	if err := others.Add(&thing{id: "a"}, []events.Event{bumped{"other a"}}); err != nil {
+	if err := others.Add(ctx, &thing{id: "a"}, []events.Event{bumped{"other a"}}); err != nil {
 		t.Fatalf("same ID in another table: %v", err)
 	}
-	if err := things.Update("a", bump(2)); err != nil {
+	if err := things.Update(ctx, "a", bump(2)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := things.Get("a")
@@ -70,7 +74,7 @@ func TestTableKeepsCopiesAndPublishesInOrder(t *testing.T) {
 	}
 	got.value = 42
 	assertValue(t, things, "a", 2)
-	if err := log.Publish(bumped{"direct"}); err != nil {
+	if err := log.Publish(ctx, bumped{"direct"}); err != nil {
 		t.Fatal(err)
 	}
 	assertPublished(t, &log, bumped{"a"}, bumped{"other a"}, bumped{"a"}, bumped{"direct"})
@@ -78,35 +82,48 @@ func TestTableKeepsCopiesAndPublishesInOrder(t *testing.T) {
 
 func TestTableFailuresChangeNothing(t *testing.T) {
 	errRule := errors.New("rule broken")
+	sameValue := func(t, other *thing) error {
+		if t.value == other.value {
+			return errRule
+		}
+		return nil
+	}
 	for _, tt := range []struct {
 		name  string
 		write func(*memrepo.Table[*thing]) error
-		want  error // matched with errors.Is
+		want  error // matched with errors.Is; nil for any error
 		text  string
 	}{
 		{"Add of a stored ID", func(tbl *memrepo.Table[*thing]) error {
-			return tbl.Add(&thing{id: "a", value: 5}, []events.Event{bumped{"a"}})
-		}, domain.ErrConflict, "conflict: thing a exists"},
+			return tbl.Add(ctx, &thing{id: "a", value: 5}, []events.Event{bumped{"a"}})
+		}, nil, "thing a exists"},
 		{"Insert refused by its rule", func(tbl *memrepo.Table[*thing]) error {
-			return tbl.Insert(&thing{id: "b", value: 1}, []events.Event{bumped{"b"}}, func(stored *thing) error {
+			return tbl.Insert(ctx, &thing{id: "b", value: 1}, []events.Event{bumped{"b"}}, func(stored *thing) error {
 				if stored.value == 1 {
 					return errRule
 				}
 				return nil
 			})
 		}, errRule, "rule broken"},
-		{"Update of a missing ID", func(tbl *memrepo.Table[*thing]) error { return tbl.Update("b", bump(5)) },
+		{"Update of a missing ID", func(tbl *memrepo.Table[*thing]) error { return tbl.Update(ctx, "b", bump(5)) },
 			domain.ErrNotFound, "not found: thing b"},
 		{"Update whose fn fails", func(tbl *memrepo.Table[*thing]) error {
-			return tbl.Update("a", func(t *thing) ([]events.Event, error) {
+			return tbl.Update(ctx, "a", func(t *thing) ([]events.Event, error) {
 				t.value = 5
 				return []events.Event{bumped{"a"}}, errRule
 			})
 		}, errRule, "rule broken"},
 		{"Remove whose fn fails", func(tbl *memrepo.Table[*thing]) error {
-			return tbl.Remove("a", func(*thing) ([]events.Event, error) { return []events.Event{bumped{"a"}}, errRule })
+			return tbl.Remove(ctx, "a", func(*thing) ([]events.Event, error) { return []events.Event{bumped{"a"}}, errRule })
 		}, errRule, "rule broken"},
-		{"Remove of a missing ID", func(tbl *memrepo.Table[*thing]) error { return tbl.Remove("b", bump(5)) },
+		{"Update breaking a constraint", func(tbl *memrepo.Table[*thing]) error {
+			tbl.Put(&thing{id: "c", value: 7})
+			return tbl.Constrain(sameValue).Update(ctx, "a", bump(7))
+		}, errRule, "rule broken"},
+		{"Add breaking a constraint", func(tbl *memrepo.Table[*thing]) error {
+			return tbl.Constrain(sameValue).Add(ctx, &thing{id: "b", value: 1}, []events.Event{bumped{"b"}})
+		}, errRule, "rule broken"},
+		{"Remove of a missing ID", func(tbl *memrepo.Table[*thing]) error { return tbl.Remove(ctx, "b", bump(5)) },
 			domain.ErrNotFound, "not found: thing b"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +131,7 @@ func TestTableFailuresChangeNothing(t *testing.T) {
 			things := newTable(&log, "thing")
 			things.Put(&thing{id: "a", value: 1})
 			err := tt.write(things)
-			if !errors.Is(err, tt.want) || err.Error() != tt.text {
+			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) || err.Error() != tt.text {
 				t.Fatalf("error %v, want %q matching %v", err, tt.text, tt.want)
 			}
 			assertValue(t, things, "a", 1)
@@ -126,15 +143,33 @@ func TestTableFailuresChangeNothing(t *testing.T) {
 	}
 }
 
-func TestTableInsertWithoutRuleReplaces(t *testing.T) {
+func TestTableContinuesFlows(t *testing.T) {
 	var log memrepo.Log
-	things := newTable(&log, "thing")
-	things.Put(&thing{id: "a", value: 1})
-	if err := things.Insert(&thing{id: "a", value: 2}, []events.Event{bumped{"a"}}, nil); err != nil {
+	flowing := newTable(&log, "thing").ContinueFlows()
+	plain := newTable(&log, "other")
+	if err := flowing.Add(contract.Flow("born"), &thing{id: "a"}, []events.Event{bumped{"a"}}); err != nil {
 		t.Fatal(err)
 	}
-	assertValue(t, things, "a", 2)
-	assertPublished(t, &log, bumped{"a"})
+	if err := plain.Add(contract.Flow("born"), &thing{id: "a"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := flowing.Update(contract.Flow("later"), "a", bump(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.Update(contract.Flow("later"), "a", bump(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Publish(contract.Flow("direct"), bumped{"direct"}); err != nil {
+		t.Fatal(err)
+	}
+	got := log.Outbox()(t)
+	want := []contract.Published{contract.Event("born", bumped{"a"}), contract.Event("born", bumped{"a"}),
+		contract.Event("later", bumped{"a"}), contract.Event("direct", bumped{"direct"})}
+	if !slices.Equal(got, want) {
+		t.Errorf("outbox %v, want %v", got, want)
+	}
+	log.Forget()
+	assertPublished(t, &log)
 }
 
 func TestTableRemoveAndList(t *testing.T) {
@@ -143,7 +178,7 @@ func TestTableRemoveAndList(t *testing.T) {
 	for _, th := range []*thing{{id: "c", value: 3}, {id: "a", value: 1}, {id: "b", value: 2}} {
 		things.Put(th)
 	}
-	if err := things.Remove("b", bump(0)); err != nil {
+	if err := things.Remove(ctx, "b", bump(0)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := things.Get("b"); !errors.Is(err, domain.ErrNotFound) {
@@ -173,10 +208,10 @@ func TestLogFailAnswersTheCallsItIsAskedAbout(t *testing.T) {
 		return errDown
 	}
 	calls := map[memrepo.Op]error{
-		memrepo.OpAdd:     things.Add(&thing{id: "b"}, []events.Event{bumped{"b"}}),
-		memrepo.OpUpdate:  things.Update("a", bump(2)),
-		memrepo.OpRemove:  things.Remove("a", bump(2)),
-		memrepo.OpPublish: log.Publish(bumped{"x"}),
+		memrepo.OpAdd:     things.Add(ctx, &thing{id: "b"}, []events.Event{bumped{"b"}}),
+		memrepo.OpUpdate:  things.Update(ctx, "a", bump(2)),
+		memrepo.OpRemove:  things.Remove(ctx, "a", bump(2)),
+		memrepo.OpPublish: log.Publish(ctx, bumped{"x"}),
 	}
 	_, calls[memrepo.OpGet] = things.Get("a")
 	_, calls[memrepo.OpList] = things.List(nil)

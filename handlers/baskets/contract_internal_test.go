@@ -1,0 +1,12 @@
+package baskets
+
+import "github.com/mallbots/mallbots/internal/contract"
+
+// The contract suites declare this package's interfaces again. Each pair is
+// converted both ways, which compiles only while the two have the same
+// methods.
+var _ = []any{
+	repository(contract.BasketsRepository(nil)), contract.BasketsRepository(repository(nil)),
+	cacheRepository(contract.BasketsCacheWrites(nil)), contract.BasketsCacheWrites(cacheRepository(nil)),
+	catalogReader(contract.BasketsCacheReads(nil)), contract.BasketsCacheReads(catalogReader(nil)),
+}

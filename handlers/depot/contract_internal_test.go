@@ -1,0 +1,12 @@
+package depot
+
+import "github.com/mallbots/mallbots/internal/contract"
+
+// The contract suites declare this package's interfaces again. Each pair is
+// converted both ways, which compiles only while the two have the same
+// methods.
+var _ = []any{
+	repository(contract.DepotRepository(nil)), contract.DepotRepository(repository(nil)),
+	storeCache(contract.DepotStoreCache(nil)), contract.DepotStoreCache(storeCache(nil)),
+	publisher(contract.Publisher(nil)), contract.Publisher(publisher(nil)),
+}

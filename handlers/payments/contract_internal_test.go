@@ -1,0 +1,11 @@
+package payments
+
+import "github.com/mallbots/mallbots/internal/contract"
+
+// The contract suites declare this package's interfaces again. Each pair is
+// converted both ways, which compiles only while the two have the same
+// methods.
+var _ = []any{
+	repository(contract.PaymentsRepository(nil)), contract.PaymentsRepository(repository(nil)),
+	publisher(contract.Publisher(nil)), contract.Publisher(publisher(nil)),
+}
