@@ -136,7 +136,7 @@ func TestDependencyRulesCatchViolations(t *testing.T) {
 		{"dsn", "net/url", false},
 		{"internal/contract", module + "/postgres", true},
 		{"internal/contract", module + "/handlers/baskets", true},
-		{"internal/memrepo", module + "/messaging", true},
+		{"internal/memrepo", module + "/outbox", true},
 		{"internal/contract", module + "/domain/order", false},
 		{"internal/memrepo", module + "/internal/contract", false},
 	} {
