@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/mallbots/mallbots/catalogcache"
 	"github.com/mallbots/mallbots/correlation"
-	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/handlers/baskets"
 	"github.com/mallbots/mallbots/handlers/customers"
@@ -279,26 +277,4 @@ func topologyOf(services []service, deliveryLimit int, waits []time.Duration) me
 		specs[i] = s.spec()
 	}
 	return messaging.Plan(specs, deliveryLimit, waits)
-}
-
-// The consumer router sorts handler errors into three classes: permanent
-// (poisoned at once), must-wait (retried later through the broker's wait
-// queues, holding no consumer) and, for everything else, transient (brief
-// blips such as a deadlock or a lost connection, retried in process).
-
-// isDomainRuleError classifies handler errors for the consumer router: a
-// violated domain rule (invalid input, conflicting state) cannot be fixed by
-// retrying.
-func isDomainRuleError(err error) bool {
-	return errors.Is(err, domain.ErrInvalid) || errors.Is(err, domain.ErrConflict)
-}
-
-// isMissingDataError recognises a message that must wait: ErrNotFound
-// means the data it refers to has not arrived yet (an event that overtook
-// the one creating its row), which no in-process retry should hold a
-// consumer waiting for. A handler for which the data can never arrive says
-// so with another kind (the saga's reply to an unknown saga is ErrInvalid);
-// the router checks for permanent errors first.
-func isMissingDataError(err error) bool {
-	return errors.Is(err, domain.ErrNotFound)
 }
