@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mallbots/mallbots/httpapi"
+	"github.com/mallbots/mallbots/idempotency"
 )
 
 // IdempotencyKeys stores the HTTP edge's idempotency keys
@@ -33,7 +33,7 @@ func NewIdempotencyKeys(db *DB, retention time.Duration) *IdempotencyKeys {
 // the same key at its INSERT until it commits (the second then reads the
 // stored response) or rolls back (the second then claims the key itself).
 func (k *IdempotencyKeys) Run(ctx context.Context, scope, key, requestHash string,
-	fn func(ctx context.Context, claim httpapi.IdempotencyClaim) (*httpapi.StoredResponse, error),
+	fn func(ctx context.Context, claim idempotency.Claim) (*idempotency.Response, error),
 ) error {
 	k.prune(ctx)
 	return k.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -45,8 +45,8 @@ func (k *IdempotencyKeys) Run(ctx context.Context, scope, key, requestHash strin
 			return fmt.Errorf("claim idempotency key: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			var claim httpapi.IdempotencyClaim
-			stored := httpapi.StoredResponse{}
+			var claim idempotency.Claim
+			stored := idempotency.Response{}
 			err := tx.QueryRow(ctx, `
 				SELECT request_hash, status, content_type, body FROM public.mallbots_idempotency_keys
 				WHERE scope = $1 AND key = $2`, scope, key).
@@ -58,7 +58,7 @@ func (k *IdempotencyKeys) Run(ctx context.Context, scope, key, requestHash strin
 			_, err = fn(ctx, claim)
 			return err
 		}
-		resp, err := fn(ctx, httpapi.IdempotencyClaim{})
+		resp, err := fn(ctx, idempotency.Claim{})
 		if err != nil {
 			return err
 		}
