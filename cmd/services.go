@@ -201,7 +201,7 @@ func wireDepot(w wiring) service {
 func wireOrders(w wiring) service {
 	const s = orders.Service
 	outbox := messaging.NewOutbox(s)
-	h := orders.New(postgres.NewOrders(w.db, outbox), postgres.NewCatalogCache(w.db, s), postgres.NewPublisher(w.db, outbox),
+	h := orders.New(postgres.NewOrders(w.db, outbox, orders.Published), postgres.NewCatalogCache(w.db, s), postgres.NewPublisher(w.db, outbox),
 		correlation.NewID, w.logger)
 	return service{
 		name:      s,

@@ -77,7 +77,8 @@ func (k *IdempotencyKeys) Run(ctx context.Context, scope, key, requestHash strin
 }
 
 // prune deletes keys older than the retention, at most once a minute per
-// process; a failure is left to the next attempt.
+// process; a failure is left to the next attempt. It runs before Run begins
+// the request's transaction, so the DELETE commits on its own.
 func (k *IdempotencyKeys) prune(ctx context.Context) {
 	k.mu.Lock()
 	due := time.Since(k.lastPruned) > time.Minute
@@ -88,6 +89,6 @@ func (k *IdempotencyKeys) prune(ctx context.Context) {
 	if !due {
 		return
 	}
-	_, _ = k.db.Pool.Exec(ctx, "DELETE FROM public.mallbots_idempotency_keys WHERE created_at < now() - $1::interval",
+	_, _ = k.db.conn(ctx).Exec(ctx, "DELETE FROM public.mallbots_idempotency_keys WHERE created_at < now() - $1::interval",
 		k.retention.String())
 }
