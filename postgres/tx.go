@@ -88,7 +88,8 @@ type querier interface {
 // vanishes with it, and never asks the pool for a second connection while
 // the work holds one: with every connection held by work waiting for
 // another, the pool would deadlock. Outside a transaction a statement
-// commits on its own, which one statement needs no more than.
+// commits on its own, which is all that one statement needs; work of more
+// than one statement runs in Transact.
 func (db *DB) conn(ctx context.Context) querier {
 	if tx, ok := TxFrom(ctx); ok {
 		return tx
