@@ -51,6 +51,14 @@ func violation(pkg, imp string) string {
 		if !stdlib {
 			return "dsn is stdlib only, so that every layer can redact connection strings"
 		}
+	case pkg == "idempotency":
+		if !stdlib {
+			return "idempotency is stdlib only: the vocabulary the HTTP edge and the key store share"
+		}
+	case pkg == "postgres":
+		if internal && rel == "httpapi" {
+			return "postgres stores what the edges hand it and knows no transport (idempotency types are in package idempotency)"
+		}
 	case pkg == "events" || pkg == "config" || pkg == "domain" || strings.HasPrefix(pkg, "domain/"):
 		if pkg == "config" && internal && rel == "dsn" {
 			break
@@ -129,6 +137,11 @@ func TestDependencyRulesCatchViolations(t *testing.T) {
 		{"replay", module + "/domain", true},
 		{"replay", module + "/cmd", true},
 		{"postgres", module + "/cmd", true},
+		{"postgres", module + "/httpapi", true},
+		{"postgres", module + "/idempotency", false},
+		{"httpapi", module + "/idempotency", false},
+		{"idempotency", module + "/httpapi", true},
+		{"idempotency", "net/http", false},
 		{"config", module + "/dsn", false},
 		{"config", module + "/httpapi", true},
 		{"dsn", module + "/config", true},

@@ -83,11 +83,6 @@ func (c *Client) GetOrder(ctx context.Context, id string) (Order, error) {
 	return out.Order, err
 }
 
-// CancelOrder cancels an order that is not ready yet.
-func (c *Client) CancelOrder(ctx context.Context, id string) error {
-	return c.Do(ctx, http.MethodDelete, "/api/ordering/"+id, nil, nil)
-}
-
 // RegisterBot registers a shopping robot and returns its id.
 func (c *Client) RegisterBot(ctx context.Context, name string) (string, error) {
 	return c.create(ctx, "/api/depot/bots", map[string]any{"name": name})

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/config"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
@@ -257,15 +258,28 @@ func TestOrdersEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("ApproveOrder before the order exists is retried until it does", func(t *testing.T) {
+	// An order is stored before the OrderCreated that starts its saga, so
+	// no saga command can come before its order: one that does can never
+	// apply, and waiting for the order is in vain.
+	t.Run("ApproveOrder before its order is poisoned at once, unanswered, and the order is as if it never came", func(t *testing.T) {
 		e := checkedOutBasket(uuid.NewString())
-		s.publish(events.ApproveOrder{OrderID: e.BasketID, ShoppingID: uuid.NewString()}, "")
-		s.awaitTaken("orders.OnApproveOrder")
-		s.publish(e, "")
-		if got := decodeNext[events.CreateOrderReply](replies, e.BasketID); !got.Success {
-			t.Errorf("reply = %+v", got)
+		early := s.publish(events.ApproveOrder{OrderID: e.BasketID, ShoppingID: uuid.NewString()}, "")
+		poisoned := s.poisoned("orders", 20*time.Second)
+		reason, _ := poisoned.Headers[broker.ReasonPoisonedKey].(string)
+		if poisoned.MessageId != early || !strings.Contains(reason, "orders.ApproveOrder for order "+e.BasketID+", which does not exist") {
+			t.Errorf("poisoned message %s with reason %q, want %s with a reason saying the order does not exist", poisoned.MessageId, reason, early)
 		}
-		s.awaitOrderStatus(e.BasketID, "approved")
+		if _, ok := poisoned.Headers[broker.DeliveryCountKey]; ok {
+			t.Errorf("poisoned on delivery %v, not the first", poisoned.Headers[broker.DeliveryCountKey])
+		}
+		checkout := s.publish(e, "")
+		s.awaitInbox("orders", "orders.OnBasketCheckedOut", checkout)
+		if o := s.getOrder(e.BasketID); o["status"] != "pending" {
+			t.Errorf("order = %v, want pending", o)
+		}
+		if n := s.orderOutboxCount("orders", events.CreateOrderReplyName, e.BasketID); n != 0 {
+			t.Errorf("%d replies published, want none", n)
+		}
 	})
 
 	t.Run("a list completed before the approval is recorded; the approval readies the order; then paid, completed", func(t *testing.T) {

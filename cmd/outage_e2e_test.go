@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -261,7 +262,7 @@ func TestCancelWhileTheSagaIsDown(t *testing.T) {
 				o.awaitSaga(placed.id, h.step, "running")
 			}
 			o.stopSaga()
-			if err := m.api.CancelOrder(context.Background(), placed.id); err != nil {
+			if err := m.api.Do(context.Background(), http.MethodDelete, "/api/ordering/"+placed.id, nil, nil); err != nil {
 				t.Fatalf("cancel a pending order: %v", err)
 			}
 			if tt.replyWaits {

@@ -21,6 +21,7 @@ import (
 	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/config"
 	"github.com/mallbots/mallbots/consumer"
+	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/dsn"
 	"github.com/mallbots/mallbots/httpapi"
 	"github.com/mallbots/mallbots/migrations"
@@ -128,7 +129,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, listenin
 		}
 		router, err := consumer.NewRouter(consumer.RouterDeps{
 			Service: s.name, Handlers: s.handlers, Conn: conn, DB: db,
-			IsPermanent: isDomainRuleError, MustWait: isMissingDataError, Retry: cfg.Retry, Timeout: cfg.HandlerTimeout,
+			IsPermanent: domain.IsPermanent, MustWait: domain.MustWait, Retry: cfg.Retry, Timeout: cfg.HandlerTimeout,
 			Prefetch: cfg.Broker.Prefetch, Consumers: cfg.Broker.Consumers, Registry: reg, Logger: logger,
 		})
 		if err != nil {

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -12,7 +11,6 @@ import (
 	"github.com/mallbots/mallbots/catalogcache"
 	"github.com/mallbots/mallbots/consumer"
 	"github.com/mallbots/mallbots/correlation"
-	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/handlers/baskets"
 	"github.com/mallbots/mallbots/handlers/customers"
@@ -208,7 +206,7 @@ func wireDepot(w wiring) service {
 func wireOrders(w wiring) service {
 	const s = orders.Service
 	outbox := outbox.New(s, w.bell)
-	h := orders.New(postgres.NewOrders(w.db, outbox), postgres.NewCatalogCache(w.db, s), postgres.NewPublisher(w.db, outbox),
+	h := orders.New(postgres.NewOrders(w.db, outbox, orders.Published), postgres.NewCatalogCache(w.db, s), postgres.NewPublisher(w.db, outbox),
 		correlation.NewID, w.logger)
 	return service{
 		name:      s,
@@ -284,26 +282,4 @@ func topologyOf(services []service, deliveryLimit int, waits []time.Duration) br
 		specs[i] = s.spec()
 	}
 	return broker.Plan(specs, deliveryLimit, waits)
-}
-
-// The consumer router sorts handler errors into three classes: permanent
-// (poisoned at once), must-wait (retried later through the broker's wait
-// queues, holding no consumer) and, for everything else, transient (brief
-// blips such as a deadlock or a lost connection, retried in process).
-
-// isDomainRuleError classifies handler errors for the consumer router: a
-// violated domain rule (invalid input, conflicting state) cannot be fixed by
-// retrying.
-func isDomainRuleError(err error) bool {
-	return errors.Is(err, domain.ErrInvalid) || errors.Is(err, domain.ErrConflict)
-}
-
-// isMissingDataError recognises a message that must wait: ErrNotFound
-// means the data it refers to has not arrived yet (an event that overtook
-// the one creating its row), which no in-process retry should hold a
-// consumer waiting for. A handler for which the data can never arrive says
-// so with another kind (the saga's reply to an unknown saga is ErrInvalid);
-// the router checks for permanent errors first.
-func isMissingDataError(err error) bool {
-	return errors.Is(err, domain.ErrNotFound)
 }

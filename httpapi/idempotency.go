@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/mallbots/mallbots/idempotency"
 )
 
 // HeaderIdempotencyKey names the request header that makes a POST safe to
@@ -40,25 +42,6 @@ func checkIdempotencyKey(key string) error {
 	return nil
 }
 
-// StoredResponse is the response to the first request with an idempotency
-// key, kept to answer the retries.
-type StoredResponse struct {
-	Status      int
-	ContentType string
-	Body        []byte
-}
-
-// IdempotencyClaim is what IdempotencyStore.Claim found for a key: either the
-// response stored by an earlier request (Stored), or nothing, in which case
-// the caller runs the request within the claim's transaction.
-type IdempotencyClaim struct {
-	// Stored is the earlier request's response; nil when this request claimed
-	// the key.
-	Stored *StoredResponse
-	// RequestHash is the hash of the earlier request, to compare with this one.
-	RequestHash string
-}
-
 // IdempotencyStore keeps idempotency keys (postgres.IdempotencyKeys).
 type IdempotencyStore interface {
 	// Run calls fn with the key's claim in one transaction carried by the
@@ -68,7 +51,7 @@ type IdempotencyStore interface {
 	// to keep (nil to keep none: the transaction, the request's writes
 	// included, is rolled back).
 	Run(ctx context.Context, scope, key, requestHash string,
-		fn func(ctx context.Context, claim IdempotencyClaim) (*StoredResponse, error)) error
+		fn func(ctx context.Context, claim idempotency.Claim) (*idempotency.Response, error)) error
 }
 
 // errDiscard rolls back the claim of a request whose response is not kept.
@@ -113,7 +96,7 @@ func Idempotency(store IdempotencyStore) func(http.Handler) http.Handler {
 
 			var respond func()
 			err = store.Run(r.Context(), scope, key, hash,
-				func(ctx context.Context, claim IdempotencyClaim) (*StoredResponse, error) {
+				func(ctx context.Context, claim idempotency.Claim) (*idempotency.Response, error) {
 					if claim.Stored != nil {
 						respond = func() { replay(w, r, key, hash, claim) }
 						return nil, nil
@@ -126,7 +109,7 @@ func Idempotency(store IdempotencyStore) func(http.Handler) http.Handler {
 					if rec.status < 200 || rec.status > 299 {
 						return nil, errDiscard
 					}
-					return &StoredResponse{Status: rec.status, ContentType: rec.header.Get("Content-Type"), Body: rec.body.Bytes()}, nil
+					return &idempotency.Response{Status: rec.status, ContentType: rec.header.Get("Content-Type"), Body: rec.body.Bytes()}, nil
 				})
 			if err != nil && !errors.Is(err, errDiscard) {
 				WriteError(w, r, fmt.Errorf("idempotency key %q: %w", key, err))
@@ -139,7 +122,7 @@ func Idempotency(store IdempotencyStore) func(http.Handler) http.Handler {
 
 // replay answers a retry from the stored response, or with a 422 when the
 // key was first used with a different request.
-func replay(w http.ResponseWriter, r *http.Request, key, hash string, claim IdempotencyClaim) {
+func replay(w http.ResponseWriter, r *http.Request, key, hash string, claim idempotency.Claim) {
 	if claim.RequestHash != hash {
 		WriteError(w, r, NewProblem(http.StatusUnprocessableEntity,
 			fmt.Sprintf("%s %q was already used with a different request body; use a new key for a new request", HeaderIdempotencyKey, key)))

@@ -8,25 +8,26 @@ import (
 	"testing"
 
 	"github.com/mallbots/mallbots/httpapi"
+	"github.com/mallbots/mallbots/idempotency"
 )
 
 // memoryKeys is an in-memory IdempotencyStore; it keeps what Run returns.
 type memoryKeys struct {
 	hashes    map[string]string
-	responses map[string]*httpapi.StoredResponse
+	responses map[string]*idempotency.Response
 	runs      int
 }
 
 func (m *memoryKeys) Run(ctx context.Context, scope, key, hash string,
-	fn func(context.Context, httpapi.IdempotencyClaim) (*httpapi.StoredResponse, error),
+	fn func(context.Context, idempotency.Claim) (*idempotency.Response, error),
 ) error {
 	m.runs++
 	id := scope + "|" + key
 	if stored, ok := m.responses[id]; ok {
-		_, err := fn(ctx, httpapi.IdempotencyClaim{Stored: stored, RequestHash: m.hashes[id]})
+		_, err := fn(ctx, idempotency.Claim{Stored: stored, RequestHash: m.hashes[id]})
 		return err
 	}
-	resp, err := fn(ctx, httpapi.IdempotencyClaim{})
+	resp, err := fn(ctx, idempotency.Claim{})
 	if err != nil {
 		return err
 	}
@@ -35,7 +36,7 @@ func (m *memoryKeys) Run(ctx context.Context, scope, key, hash string,
 }
 
 func TestIdempotency(t *testing.T) {
-	keys := &memoryKeys{hashes: map[string]string{}, responses: map[string]*httpapi.StoredResponse{}}
+	keys := &memoryKeys{hashes: map[string]string{}, responses: map[string]*idempotency.Response{}}
 	created := 0
 	h := httpapi.Idempotency(keys)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "fail") {

@@ -55,7 +55,10 @@ func TestQueryID(t *testing.T) {
 		detail string
 	}{
 		{query: "?customerId=" + id, want: id},
-		{query: "?customerId=urn:uuid:" + id, want: id},
+		{query: "?customerId=0196B7A4-5E3C-7D2A-9F10-3C4B5A6D7E8F", want: id},
+		// One spelling of a UUID, the one events and bodies take (domain.ParseID).
+		{query: "?customerId=urn:uuid:" + id, detail: `query parameter customerId must be a UUID, got "urn:uuid:` + id + `"`},
+		{query: "?customerId={" + id + "}", detail: `query parameter customerId must be a UUID, got "{` + id + `}"`},
 		{query: "", detail: "query parameter customerId is required"},
 		{query: "?customerId=", detail: "query parameter customerId is required"},
 		{query: "?customerId=42", detail: `query parameter customerId must be a UUID, got "42"`},

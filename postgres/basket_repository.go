@@ -115,7 +115,7 @@ func (r *Baskets) Update(ctx context.Context, id string, fn func(*basket.Basket)
 
 // Get returns basket id, or ErrNotFound.
 func (r *Baskets) Get(ctx context.Context, id string) (*basket.Basket, error) {
-	b, err := scanBasket(r.db.reader(ctx).QueryRow(ctx, "SELECT "+basketColumns+" FROM baskets.baskets WHERE id = $1", id))
+	b, err := scanBasket(r.db.conn(ctx).QueryRow(ctx, "SELECT "+basketColumns+" FROM baskets.baskets WHERE id = $1", id))
 	if err != nil {
 		return nil, notFound(err, "basket", id)
 	}

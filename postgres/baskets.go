@@ -50,7 +50,7 @@ func (c *BasketsCache) SetCustomerEnabled(ctx context.Context, id string, enable
 // Customer returns cached customer id, or ErrNotFound.
 func (c *BasketsCache) Customer(ctx context.Context, id string) (catalog.Customer, error) {
 	cu := catalog.Customer{ID: id}
-	err := c.db.reader(ctx).QueryRow(ctx, "SELECT enabled FROM baskets.customers_cache WHERE id = $1", id).Scan(&cu.Enabled)
+	err := c.db.conn(ctx).QueryRow(ctx, "SELECT enabled FROM baskets.customers_cache WHERE id = $1", id).Scan(&cu.Enabled)
 	if err != nil {
 		return catalog.Customer{}, notFound(err, "cached customer", id)
 	}
@@ -101,7 +101,7 @@ func (c *BasketsCache) SetPaymentVoided(ctx context.Context, id, orderID string)
 // has arrived.
 func (c *BasketsCache) Payment(ctx context.Context, id string) (catalog.Payment, error) {
 	p := catalog.Payment{ID: id}
-	err := c.db.reader(ctx).QueryRow(ctx, `
+	err := c.db.conn(ctx).QueryRow(ctx, `
 		SELECT COALESCE(customer_id::text, ''), COALESCE(order_id::text, ''), voided
 		FROM baskets.payments_cache WHERE id = $1`, id).Scan(&p.CustomerID, &p.OrderID, &p.Voided)
 	if err != nil {

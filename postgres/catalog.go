@@ -18,7 +18,7 @@ import (
 // orders services each keep one, so each prices what it sells from events
 // and never calls the stores service.
 //
-// Every write runs through DB.Transact, so inside a consumer it joins the
+// Every write joins the transaction in ctx, so inside a consumer it joins the
 // transaction that records the message in the inbox: the effect and the
 // inbox row commit together. Writes are idempotent and order-independent:
 // each cached field keeps the version of the event that last set it and only
@@ -110,7 +110,7 @@ func (c *CatalogCache) RemoveProduct(ctx context.Context, id, storeID string, ve
 // Store returns cached store id, or ErrNotFound.
 func (c *CatalogCache) Store(ctx context.Context, id string) (catalog.Store, error) {
 	s := catalog.Store{ID: id}
-	err := c.db.reader(ctx).QueryRow(ctx, "SELECT name FROM "+c.stores+" WHERE id = $1", id).Scan(&s.Name)
+	err := c.db.conn(ctx).QueryRow(ctx, "SELECT name FROM "+c.stores+" WHERE id = $1", id).Scan(&s.Name)
 	if err != nil {
 		return catalog.Store{}, notFound(err, "cached store", id)
 	}
@@ -135,7 +135,7 @@ func (c *CatalogCache) Product(ctx context.Context, id string) (catalog.Product,
 // are cached and not removed, keyed by ID, each with its store's name (""
 // while the store is not cached yet), in one query.
 func (c *CatalogCache) Products(ctx context.Context, ids []string) (map[string]catalog.Product, error) {
-	rows, err := c.db.reader(ctx).Query(ctx, `
+	rows, err := c.db.conn(ctx).Query(ctx, `
 		SELECT p.id, p.store_id, COALESCE(s.name, ''), p.name, p.price
 		FROM `+c.products+` p LEFT JOIN `+c.stores+` s ON s.id = p.store_id
 		WHERE p.id = ANY($1) AND NOT p.removed`, ids)

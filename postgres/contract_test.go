@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/mallbots/mallbots/broker"
+	"github.com/mallbots/mallbots/handlers/orders"
 	"github.com/mallbots/mallbots/internal/contract"
 	"github.com/mallbots/mallbots/internal/testkit"
 	"github.com/mallbots/mallbots/outbox"
@@ -115,7 +116,7 @@ func TestRepositoriesKeepTheContracts(t *testing.T) {
 		fresh := contractDB(t, "orders")
 		contract.RunOrders(t, func(t *testing.T) *postgres.Orders {
 			e := fresh(t)
-			return postgres.NewOrders(e.db, e.outbox)
+			return postgres.NewOrders(e.db, e.outbox, orders.Published)
 		})
 		contract.RunCatalogCache(t, func(t *testing.T) *postgres.CatalogCache { return postgres.NewCatalogCache(fresh(t).db, "orders") })
 	})

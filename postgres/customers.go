@@ -68,7 +68,7 @@ func (r *Customers) Update(ctx context.Context, id string, fn func(*customer.Cus
 
 // Get returns customer id, or ErrNotFound.
 func (r *Customers) Get(ctx context.Context, id string) (*customer.Customer, error) {
-	c, err := scanCustomer(r.db.reader(ctx).QueryRow(ctx, "SELECT "+customerColumns+" FROM customers.customers WHERE id = $1", id))
+	c, err := scanCustomer(r.db.conn(ctx).QueryRow(ctx, "SELECT "+customerColumns+" FROM customers.customers WHERE id = $1", id))
 	if err != nil {
 		return nil, notFound(err, "customer", id)
 	}

@@ -1,6 +1,3 @@
-// Package postgres is mallbots' PostgreSQL layer: the connection pool, the
-// transaction helper every use case and consumer runs in, and the services'
-// repositories (row ↔ domain mapping, with the outbox inside Update).
 package postgres
 
 import (

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/depot"
 	"github.com/mallbots/mallbots/events"
 )
@@ -18,9 +16,9 @@ import (
 // shop them, in schema depot, with the service's outbox inside every write
 // that publishes.
 //
-// Every method runs through DB.Transact or reads through the transaction in
-// ctx when there is one, so inside a consumer it joins the transaction that
-// records the message in the inbox. Writes that touch a list and a bot lock
+// Every method joins the transaction in ctx when there is one, so inside a
+// consumer it joins the transaction that records the message in the inbox.
+// Writes that touch a list and a bot lock
 // the list first and the bot second; Claim, which locks the bot first, never
 // waits for a list (SKIP LOCKED), so the two orders cannot deadlock. A bot is
 // found by its ID or by its external ID (depot.BotRef).
@@ -133,17 +131,6 @@ func depotNullable(s string) *string {
 	return &s
 }
 
-// checkDepotUUID returns a domain.ErrInvalid unless id is a UUID. IDs that
-// come from messages and request bodies are checked before they reach SQL:
-// a failed cast would abort the transaction the query runs in, which inside
-// a consumer also holds the inbox row and must stay usable for a reply.
-func checkDepotUUID(what, id string) error {
-	if _, err := uuid.Parse(id); err != nil {
-		return fmt.Errorf("%w: %s id %q is not a UUID", domain.ErrInvalid, what, id)
-	}
-	return nil
-}
-
 // Add saves a new list and publishes evs with it. An order has one list
 // (order_id is unique): a second one fails with an error of no domain kind,
 // so a consumer that raced another to create the order's list retries, and
@@ -191,11 +178,8 @@ func newShoppingWork(l *depot.ShoppingList, b *depot.Bot) *shoppingWork {
 // returns, in one transaction. Like every write of a list, the events continue
 // the flow (correlation ID) of the order it was planned for, whoever asked. fn gets the bot the list is assigned to while
 // it is assigned, and nil otherwise; both are saved. ErrNotFound when there
-// is no such list; ErrInvalid when id is not a UUID.
+// is no such list.
 func (r *Depot) Update(ctx context.Context, id string, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
-	if err := checkDepotUUID("shopping list", id); err != nil {
-		return err
-	}
 	return updateInFlow(ctx, r.db, r.outbox,
 		func(ctx context.Context, tx pgx.Tx) (*shoppingWork, string, error) {
 			l, flow, err := lockShoppingList(ctx, tx, id)
@@ -221,15 +205,8 @@ func (r *Depot) Update(ctx context.Context, id string, fn func(*depot.ShoppingLi
 // transaction, so a bot registered on first use exists only if fn succeeds;
 // concurrent first uses of one external ID register one bot (the unique
 // external_id makes the later insert wait for the first and then do
-// nothing). ErrNotFound when there is no such list; ErrInvalid when id or
-// bot's ID is not a UUID.
+// nothing). ErrNotFound when there is no such list.
 func (r *Depot) Assign(ctx context.Context, id string, bot *depot.Bot, fn func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error)) error {
-	if err := checkDepotUUID("shopping list", id); err != nil {
-		return err
-	}
-	if err := checkDepotUUID("bot", bot.ID()); err != nil {
-		return err
-	}
 	return updateInFlow(ctx, r.db, r.outbox,
 		func(ctx context.Context, tx pgx.Tx) (*shoppingWork, string, error) {
 			l, flow, err := lockShoppingList(ctx, tx, id)
@@ -324,25 +301,19 @@ func saveShoppingWork(ctx context.Context, tx pgx.Tx, w *shoppingWork) error {
 	return nil
 }
 
-// Get returns list id, ErrNotFound, or ErrInvalid when id is not a UUID.
+// Get returns list id, or ErrNotFound.
 func (r *Depot) Get(ctx context.Context, id string) (*depot.ShoppingList, error) {
-	if err := checkDepotUUID("shopping list", id); err != nil {
-		return nil, err
-	}
-	l, err := scanShoppingList(r.db.reader(ctx).QueryRow(ctx, "SELECT "+shoppingListColumns+" FROM depot.shopping_lists WHERE id = $1", id))
+	l, err := scanShoppingList(r.db.conn(ctx).QueryRow(ctx, "SELECT "+shoppingListColumns+" FROM depot.shopping_lists WHERE id = $1", id))
 	if err != nil {
 		return nil, notFound(err, "shopping list", id)
 	}
 	return l, nil
 }
 
-// FindByOrder returns the list of order orderID, ErrNotFound when the order
-// has none, or ErrInvalid when orderID is not a UUID.
+// FindByOrder returns the list of order orderID, or ErrNotFound when the
+// order has none.
 func (r *Depot) FindByOrder(ctx context.Context, orderID string) (*depot.ShoppingList, error) {
-	if err := checkDepotUUID("order", orderID); err != nil {
-		return nil, err
-	}
-	l, err := scanShoppingList(r.db.reader(ctx).QueryRow(ctx, "SELECT "+shoppingListColumns+" FROM depot.shopping_lists WHERE order_id = $1", orderID))
+	l, err := scanShoppingList(r.db.conn(ctx).QueryRow(ctx, "SELECT "+shoppingListColumns+" FROM depot.shopping_lists WHERE order_id = $1", orderID))
 	if err != nil {
 		return nil, notFound(err, "shopping list of order", orderID)
 	}
@@ -352,7 +323,7 @@ func (r *Depot) FindByOrder(ctx context.Context, orderID string) (*depot.Shoppin
 // List returns up to limit lists in status (all statuses for the zero
 // Status), oldest first: the order bots claim them in.
 func (r *Depot) List(ctx context.Context, status depot.Status, limit int) ([]*depot.ShoppingList, error) {
-	rows, err := r.db.reader(ctx).Query(ctx, "SELECT "+shoppingListColumns+
+	rows, err := r.db.conn(ctx).Query(ctx, "SELECT "+shoppingListColumns+
 		" FROM depot.shopping_lists WHERE $1 = '' OR status = $1 ORDER BY created_at, id LIMIT $2", status.String(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list shopping lists: %w", err)
@@ -367,20 +338,18 @@ func depotBotArgs(b *depot.Bot) []any {
 
 // AddBot saves a new bot. Bots publish no events.
 func (r *Depot) AddBot(ctx context.Context, b *depot.Bot) error {
-	return r.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "INSERT INTO depot.bots ("+depotBotColumns+") VALUES ($1, $2, $3, $4, $5, $6)", depotBotArgs(b)...)
-		if err != nil {
-			return fmt.Errorf("insert bot %s: %w", b.ID(), err)
-		}
-		return nil
-	})
+	_, err := r.db.conn(ctx).Exec(ctx, "INSERT INTO depot.bots ("+depotBotColumns+") VALUES ($1, $2, $3, $4, $5, $6)", depotBotArgs(b)...)
+	if err != nil {
+		return fmt.Errorf("insert bot %s: %w", b.ID(), err)
+	}
+	return nil
 }
 
 // GetBot returns the bot ref names by its ID or external ID, or
 // ErrNotFound.
 func (r *Depot) GetBot(ctx context.Context, ref depot.BotRef) (*depot.Bot, error) {
 	where, arg := depotBotWhere(ref)
-	b, err := scanDepotBot(r.db.reader(ctx).QueryRow(ctx, "SELECT "+depotBotColumns+" FROM depot.bots WHERE "+where, arg))
+	b, err := scanDepotBot(r.db.conn(ctx).QueryRow(ctx, "SELECT "+depotBotColumns+" FROM depot.bots WHERE "+where, arg))
 	if err != nil {
 		return nil, notFound(err, "bot", ref.String())
 	}
@@ -389,7 +358,7 @@ func (r *Depot) GetBot(ctx context.Context, ref depot.BotRef) (*depot.Bot, error
 
 // ListBots returns every bot by name.
 func (r *Depot) ListBots(ctx context.Context) ([]*depot.Bot, error) {
-	rows, err := r.db.reader(ctx).Query(ctx, "SELECT "+depotBotColumns+" FROM depot.bots ORDER BY name, id")
+	rows, err := r.db.conn(ctx).Query(ctx, "SELECT "+depotBotColumns+" FROM depot.bots ORDER BY name, id")
 	if err != nil {
 		return nil, fmt.Errorf("list bots: %w", err)
 	}
@@ -434,43 +403,30 @@ func (c *DepotCache) SetStoreName(ctx context.Context, id, name string, version 
 		id, name, version)
 }
 
-// Stores returns the known stores among ids, those with a name and a
-// location, keyed by the ID as given (a UUID in any case) and holding the
-// canonical one. Unknown IDs are left out; an ID that is not a UUID is
-// domain.ErrInvalid.
+// Stores returns the known stores among ids (UUIDs in any case), those with
+// a name and a location, keyed by the ID as given and holding the canonical
+// one. Unknown IDs are left out.
 func (c *DepotCache) Stores(ctx context.Context, ids []string) (map[string]depot.Store, error) {
-	asGiven := make(map[string]string, len(ids)) // canonical → as given
-	for _, id := range ids {
-		u, err := uuid.Parse(id)
-		if err != nil {
-			return nil, fmt.Errorf("%w: store id %q is not a UUID", domain.ErrInvalid, id)
-		}
-		asGiven[u.String()] = id
-	}
-	rows, err := c.db.reader(ctx).Query(ctx, "SELECT id, name, location FROM depot.stores_cache WHERE id = ANY($1) AND location IS NOT NULL", ids)
+	rows, err := c.db.conn(ctx).Query(ctx, `
+		SELECT given, s.id, s.name, s.location
+		FROM unnest($1::text[]) AS given JOIN depot.stores_cache s ON s.id = given::uuid
+		WHERE s.location IS NOT NULL`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("look up cached stores: %w", err)
 	}
-	stores, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (depot.Store, error) {
-		var s depot.Store
-		err := row.Scan(&s.ID, &s.Name, &s.Location)
-		return s, err
+	out := make(map[string]depot.Store, len(ids))
+	var given string
+	var s depot.Store
+	_, err = pgx.ForEachRow(rows, []any{&given, &s.ID, &s.Name, &s.Location}, func() error {
+		out[given] = s
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("look up cached stores: %w", err)
-	}
-	out := make(map[string]depot.Store, len(stores))
-	for _, s := range stores {
-		out[asGiven[s.ID]] = s
 	}
 	return out, nil
 }
 
 func (c *DepotCache) exec(ctx context.Context, id, sql string, args ...any) error {
-	return c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, sql, args...); err != nil {
-			return fmt.Errorf("cache store %s: %w", id, err)
-		}
-		return nil
-	})
+	return c.db.upsert(ctx, fmt.Sprintf("cache store %s", id), sql, args...)
 }

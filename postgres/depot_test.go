@@ -83,22 +83,6 @@ func requireKind(t *testing.T, err, kind error, what string) {
 	}
 }
 
-// TestDepotMalformedIDsAreInvalid: what the contract suite
-// (TestDepotKeepsTheContract) leaves to PostgreSQL, IDs that are no UUID,
-// which must not reach SQL.
-func TestDepotMalformedIDsAreInvalid(t *testing.T) {
-	t.Parallel()
-	repo, _ := newDepot(t)
-	ctx := context.Background()
-	l := plannedList(t, newStore("Waffles"))
-	addList(t, repo, l, true)
-	_, err := repo.FindByOrder(ctx, "not-a-uuid")
-	requireKind(t, err, domain.ErrInvalid, "FindByOrder of a malformed order ID")
-	err = repo.Assign(ctx, l.ID(), depot.RehydrateBot("R2", "", "R2", depot.BotIdle, "", 1),
-		func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { return nil, nil })
-	requireKind(t, err, domain.ErrInvalid, "Assign to a malformed bot ID")
-}
-
 func requireCompleted(t *testing.T, repo *postgres.Depot, id, botID string, version int64) {
 	t.Helper()
 	got, err := repo.Get(context.Background(), id)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/mallbots/mallbots/domain"
 )
 
@@ -16,7 +14,7 @@ import (
 //	WHERE id = $1 AND name_version < $3
 //
 // (the row's key is always $1). It runs inside the transaction in ctx (or
-// its own) and reports whether the row changed: false for a stale or
+// on its own) and reports whether the row changed: false for a stale or
 // duplicate event. When the row does not exist, because the event overtook
 // the one that creates it, the error wraps domain.ErrNotFound worded by
 // missing (a format taking the key), so the consumer retries.
@@ -26,7 +24,7 @@ import (
 // the event look stale: acknowledged, and its change lost.
 func (db *DB) guardedUpdate(ctx context.Context, table, key, update, missing string, args ...any) (bool, error) {
 	var changed, exists bool
-	err := db.reader(ctx).QueryRow(ctx, `WITH changed AS (`+update+` RETURNING 1)
+	err := db.conn(ctx).QueryRow(ctx, `WITH changed AS (`+update+` RETURNING 1)
 		SELECT EXISTS (SELECT 1 FROM changed), EXISTS (SELECT 1 FROM `+table+` WHERE `+key+` = $1)`, args...).
 		Scan(&changed, &exists)
 	switch {
@@ -39,13 +37,11 @@ func (db *DB) guardedUpdate(ctx context.Context, table, key, update, missing str
 }
 
 // upsert runs one idempotent cache write (an INSERT … ON CONFLICT guarded by
-// versions) in the transaction in ctx, or in its own; what says what it was
+// versions) in the transaction in ctx, or on its own; what says what it was
 // doing, for the error.
 func (db *DB) upsert(ctx context.Context, what, sql string, args ...any) error {
-	return db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, sql, args...); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		return nil
-	})
+	if _, err := db.conn(ctx).Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }

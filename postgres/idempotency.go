@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mallbots/mallbots/httpapi"
+	"github.com/mallbots/mallbots/idempotency"
 )
 
 // IdempotencyKeys stores the HTTP edge's idempotency keys
@@ -33,7 +33,7 @@ func NewIdempotencyKeys(db *DB, retention time.Duration) *IdempotencyKeys {
 // the same key at its INSERT until it commits (the second then reads the
 // stored response) or rolls back (the second then claims the key itself).
 func (k *IdempotencyKeys) Run(ctx context.Context, scope, key, requestHash string,
-	fn func(ctx context.Context, claim httpapi.IdempotencyClaim) (*httpapi.StoredResponse, error),
+	fn func(ctx context.Context, claim idempotency.Claim) (*idempotency.Response, error),
 ) error {
 	k.prune(ctx)
 	return k.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
@@ -45,8 +45,8 @@ func (k *IdempotencyKeys) Run(ctx context.Context, scope, key, requestHash strin
 			return fmt.Errorf("claim idempotency key: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			var claim httpapi.IdempotencyClaim
-			stored := httpapi.StoredResponse{}
+			var claim idempotency.Claim
+			stored := idempotency.Response{}
 			err := tx.QueryRow(ctx, `
 				SELECT request_hash, status, content_type, body FROM public.mallbots_idempotency_keys
 				WHERE scope = $1 AND key = $2`, scope, key).
@@ -58,7 +58,7 @@ func (k *IdempotencyKeys) Run(ctx context.Context, scope, key, requestHash strin
 			_, err = fn(ctx, claim)
 			return err
 		}
-		resp, err := fn(ctx, httpapi.IdempotencyClaim{})
+		resp, err := fn(ctx, idempotency.Claim{})
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,8 @@ func (k *IdempotencyKeys) Run(ctx context.Context, scope, key, requestHash strin
 }
 
 // prune deletes keys older than the retention, at most once a minute per
-// process; a failure is left to the next attempt.
+// process; a failure is left to the next attempt. It runs before Run begins
+// the request's transaction, so the DELETE commits on its own.
 func (k *IdempotencyKeys) prune(ctx context.Context) {
 	k.mu.Lock()
 	due := time.Since(k.lastPruned) > time.Minute
@@ -88,6 +89,6 @@ func (k *IdempotencyKeys) prune(ctx context.Context) {
 	if !due {
 		return
 	}
-	_, _ = k.db.Pool.Exec(ctx, "DELETE FROM public.mallbots_idempotency_keys WHERE created_at < now() - $1::interval",
+	_, _ = k.db.conn(ctx).Exec(ctx, "DELETE FROM public.mallbots_idempotency_keys WHERE created_at < now() - $1::interval",
 		k.retention.String())
 }

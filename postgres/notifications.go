@@ -19,9 +19,9 @@ import (
 // how far it has told each customer about each order (from the orders
 // events).
 //
-// Every call runs through DB.Transact, so inside a consumer it joins the
-// transaction that records the message in the inbox: the effect and the
-// inbox row commit together. Writes are idempotent and order-independent,
+// Every statement runs in the transaction in ctx when there is one, so
+// inside a consumer it joins the transaction that records the message in the
+// inbox: the effect and the inbox row commit together. Writes are idempotent and order-independent,
 // because the events arrive through one queue per event type and a stale
 // one can overtake a fresh one.
 type NotificationsCache struct {
@@ -35,23 +35,17 @@ func NewNotificationsCache(db *DB) *NotificationsCache { return &NotificationsCa
 // version (from CustomerRegistered). When the customer is cached already (a
 // redelivery) each field is set only where its stored version is older.
 func (c *NotificationsCache) AddCustomer(ctx context.Context, id, name, smsNumber string, version int64) error {
-	return c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `
-			INSERT INTO notifications.customers AS c (id, name, name_version, sms_number, sms_version)
-			VALUES ($1, $2, $4, $3, $4)
-			ON CONFLICT (id) DO UPDATE SET
-				name         = CASE WHEN c.name_version < excluded.name_version THEN excluded.name ELSE c.name END,
-				name_version = GREATEST(c.name_version, excluded.name_version),
-				sms_number   = CASE WHEN c.sms_version < excluded.sms_version THEN excluded.sms_number ELSE c.sms_number END,
-				sms_version  = GREATEST(c.sms_version, excluded.sms_version),
-				updated_at   = now()
-			WHERE c.name_version < excluded.name_version OR c.sms_version < excluded.sms_version`,
-			id, name, smsNumber, version)
-		if err != nil {
-			return fmt.Errorf("cache customer %s: %w", id, err)
-		}
-		return nil
-	})
+	return c.db.upsert(ctx, fmt.Sprintf("cache customer %s", id), `
+		INSERT INTO notifications.customers AS c (id, name, name_version, sms_number, sms_version)
+		VALUES ($1, $2, $4, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET
+			name         = CASE WHEN c.name_version < excluded.name_version THEN excluded.name ELSE c.name END,
+			name_version = GREATEST(c.name_version, excluded.name_version),
+			sms_number   = CASE WHEN c.sms_version < excluded.sms_version THEN excluded.sms_number ELSE c.sms_number END,
+			sms_version  = GREATEST(c.sms_version, excluded.sms_version),
+			updated_at   = now()
+		WHERE c.name_version < excluded.name_version OR c.sms_version < excluded.sms_version`,
+		id, name, smsNumber, version)
 }
 
 // SetCustomerSmsNumber records customer id's SMS number as of version (from
@@ -70,19 +64,13 @@ func (c *NotificationsCache) SetCustomerSmsNumber(ctx context.Context, id, smsNu
 // domain.ErrNotFound while their CustomerRegistered has not arrived.
 func (c *NotificationsCache) Customer(ctx context.Context, id string) (notification.Customer, error) {
 	cu := notification.Customer{ID: id}
-	err := c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, "SELECT name, sms_number FROM notifications.customers WHERE id = $1", id).
-			Scan(&cu.Name, &cu.SmsNumber)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: customer %s is not in the notifications customer cache yet", domain.ErrNotFound, id)
-		}
-		if err != nil {
-			return fmt.Errorf("load cached customer %s: %w", id, err)
-		}
-		return nil
-	})
+	err := c.db.conn(ctx).QueryRow(ctx, "SELECT name, sms_number FROM notifications.customers WHERE id = $1", id).
+		Scan(&cu.Name, &cu.SmsNumber)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notification.Customer{}, fmt.Errorf("%w: customer %s is not in the notifications customer cache yet", domain.ErrNotFound, id)
+	}
 	if err != nil {
-		return notification.Customer{}, err
+		return notification.Customer{}, fmt.Errorf("load cached customer %s: %w", id, err)
 	}
 	return cu, nil
 }
@@ -91,19 +79,14 @@ func (c *NotificationsCache) Customer(ctx context.Context, id string) (notificat
 // (notification.KindCreated) and reports whether that is news: false when the
 // order is known already (a redelivery, possibly under another message ID).
 func (c *NotificationsCache) StartOrder(ctx context.Context, orderID, customerID string) (bool, error) {
-	var fresh bool
-	err := c.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO notifications.orders (id, customer_id, last_kind, last_rank) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO NOTHING`,
-			orderID, customerID, notification.KindCreated.String(), notification.KindCreated.Rank())
-		if err != nil {
-			return fmt.Errorf("record order %s: %w", orderID, err)
-		}
-		fresh = tag.RowsAffected() == 1
-		return nil
-	})
-	return fresh, err
+	tag, err := c.db.conn(ctx).Exec(ctx, `
+		INSERT INTO notifications.orders (id, customer_id, last_kind, last_rank) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO NOTHING`,
+		orderID, customerID, notification.KindCreated.String(), notification.KindCreated.Rank())
+	if err != nil {
+		return false, fmt.Errorf("record order %s: %w", orderID, err)
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 // AdvanceOrder records that the customer of order orderID is told about step
@@ -134,7 +117,7 @@ func NewNotificationSender(db *DB, logger *slog.Logger) *NotificationSender {
 	return &NotificationSender{db: db, logger: logger}
 }
 
-// Send records n, in the transaction in ctx (or its own), and logs one line
+// Send records n, in the transaction in ctx (or on its own), and logs one line
 // "notification sent" with its customer, order, kind and text (not the SMS
 // number: the log is no place for it). At most one notification per order
 // and kind is ever recorded: when one is recorded already, Send does nothing
@@ -142,30 +125,28 @@ func NewNotificationSender(db *DB, logger *slog.Logger) *NotificationSender {
 // commits; a gateway that must never send twice would work from the
 // recorded rows instead.
 func (s *NotificationSender) Send(ctx context.Context, n notification.Notification) error {
-	return s.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO notifications.notifications (id, customer_id, order_id, kind, sms_number, text)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (order_id, kind) DO NOTHING`,
-			n.ID(), n.CustomerID(), n.OrderID(), n.Kind().String(), n.SmsNumber(), n.Text())
-		if err != nil {
-			return fmt.Errorf("record %s notification of order %s: %w", n.Kind(), n.OrderID(), err)
-		}
-		if tag.RowsAffected() == 0 {
-			return nil
-		}
-		s.logger.InfoContext(ctx, "notification sent",
-			"service", "notifications", "notification_id", n.ID(), "customer_id", n.CustomerID(),
-			"order_id", n.OrderID(), "kind", n.Kind().String(), "text", n.Text(),
-			"correlation_id", correlation.From(ctx).CorrelationID)
+	tag, err := s.db.conn(ctx).Exec(ctx, `
+		INSERT INTO notifications.notifications (id, customer_id, order_id, kind, sms_number, text)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (order_id, kind) DO NOTHING`,
+		n.ID(), n.CustomerID(), n.OrderID(), n.Kind().String(), n.SmsNumber(), n.Text())
+	if err != nil {
+		return fmt.Errorf("record %s notification of order %s: %w", n.Kind(), n.OrderID(), err)
+	}
+	if tag.RowsAffected() == 0 {
 		return nil
-	})
+	}
+	s.logger.InfoContext(ctx, "notification sent",
+		"service", "notifications", "notification_id", n.ID(), "customer_id", n.CustomerID(),
+		"order_id", n.OrderID(), "kind", n.Kind().String(), "text", n.Text(),
+		"correlation_id", correlation.From(ctx).CorrelationID)
+	return nil
 }
 
 // List returns every notification sent to customer customerID, newest
 // first; none is an empty list, not an error.
 func (s *NotificationSender) List(ctx context.Context, customerID string) ([]notification.Notification, error) {
-	rows, err := s.db.reader(ctx).Query(ctx, `
+	rows, err := s.db.conn(ctx).Query(ctx, `
 		SELECT id, customer_id, sms_number, order_id, kind, text, created_at
 		FROM notifications.notifications WHERE customer_id = $1
 		ORDER BY created_at DESC, id DESC`, customerID)

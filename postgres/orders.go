@@ -25,20 +25,28 @@ var errOrderVersionTaken = errors.New("order version taken by a concurrent write
 // orders.events, one row per event, with the service's outbox inside every
 // append. An order is loaded by folding its rows (order.Load); a command's
 // events are appended after the version it was loaded at, and the primary
-// key (order_id, version) turns a concurrent append into a unique violation
-// instead of a lost update: optimistic concurrency, no row locks.
+// key (order_id, version) lets only one writer append a version: optimistic
+// concurrency, no row locks. What other services are told of each event is
+// the orders service's to say (the published func it is given); the store
+// writes it to the outbox with the event.
 type Orders struct {
-	db     *DB
-	outbox Outbox
+	db        *DB
+	outbox    Outbox
+	published func(*order.Order, order.Event) events.Event
 }
 
-// NewOrders returns the orders event store.
-func NewOrders(db *DB, outbox Outbox) *Orders { return &Orders{db: db, outbox: outbox} }
+// NewOrders returns the orders event store. published returns the event
+// other services are told when an order went through an event, nil for
+// none (handlers/orders.Published); it is given the order after the
+// command, every event of it applied.
+func NewOrders(db *DB, outbox Outbox, published func(*order.Order, order.Event) events.Event) *Orders {
+	return &Orders{db: db, outbox: outbox, published: published}
+}
 
 // Add stores the events of a new order (order.New returns both) and
-// publishes them, in one transaction (joining the one in ctx). When the
-// order's ID is taken the error wraps order.ErrExists; the transaction in
-// ctx stays usable.
+// publishes what they mean, in one transaction (joining the one in ctx).
+// When the order's ID is taken the error wraps order.ErrExists; the
+// transaction in ctx stays usable.
 func (r *Orders) Add(ctx context.Context, o *order.Order, evs []order.Event) error {
 	return r.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		err := r.appendEvents(ctx, tx, o, 0, evs)
@@ -86,40 +94,32 @@ func (r *Orders) Update(ctx context.Context, id string, fn func(*order.Order) ([
 
 // Get returns order id folded from its events, or ErrNotFound.
 func (r *Orders) Get(ctx context.Context, id string) (*order.Order, error) {
-	o, _, err := loadOrder(ctx, r.db.reader(ctx), id)
+	o, _, err := loadOrder(ctx, r.db.conn(ctx), id)
 	return o, err
 }
 
 // History returns order id's stored events, oldest first, or ErrNotFound.
 func (r *Orders) History(ctx context.Context, id string) ([]order.Recorded, error) {
-	h, _, err := orderHistory(ctx, r.db.reader(ctx), id)
+	h, _, err := orderHistory(ctx, r.db.conn(ctx), id)
 	return h, err
 }
 
 // appendEvents inserts evs as versions after+1, after+2, … of o and writes
-// the events they are published as to the outbox. It runs inside a
-// savepoint: a failed INSERT aborts a PostgreSQL transaction, and the
-// transaction may be a consumer's, which must survive a lost race to retry
-// (or to record that the order exists). A unique violation rolls back to the
-// savepoint and returns errOrderVersionTaken.
-func (r *Orders) appendEvents(ctx context.Context, tx pgx.Tx, o *order.Order, after int64, evs []order.Event) (err error) {
-	if len(evs) == 0 {
-		return nil
-	}
-	sp, err := tx.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("savepoint before appending to order %s: %w", o.ID(), err)
-	}
-	defer func() {
-		if err != nil {
-			if rbErr := sp.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
-				err = errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rbErr))
-			}
-		}
-	}()
+// what other services are told of them to the outbox. It returns
+// errOrderVersionTaken, having written nothing, when a concurrent writer
+// appended version after+1 first.
+//
+// No savepoint is needed for that: the INSERT of after+1 claims the version
+// with ON CONFLICT DO NOTHING, which waits for a concurrent writer of it
+// and, once that writer committed, inserts nothing, without the error that
+// would abort the transaction (a consumer's, holding its inbox row, which
+// must live on for the retry). Once after+1 is ours, no one can append
+// after it until we commit (versions are dense, and loading at after+1
+// needs our row committed), so the later versions cannot be taken.
+func (r *Orders) appendEvents(ctx context.Context, tx pgx.Tx, o *order.Order, after int64, evs []order.Event) error {
 	var published []events.Event
 	for i, e := range evs {
-		name, data, pub, err := storeOrderEvent(o, e)
+		name, data, err := storeOrderEvent(e)
 		if err != nil {
 			return err
 		}
@@ -128,25 +128,24 @@ func (r *Orders) appendEvents(ctx context.Context, tx pgx.Tx, o *order.Order, af
 		// column's default): a writer that lost the race appends after the
 		// winner committed, so its events must not look older than the
 		// winner's, and an order's times never go back.
-		_, err = sp.Exec(ctx, "INSERT INTO orders.events (order_id, version, name, data, correlation_id, occurred_at) VALUES ($1, $2, $3, $4, $5, clock_timestamp())",
+		tag, err := tx.Exec(ctx, `INSERT INTO orders.events (order_id, version, name, data, correlation_id, occurred_at)
+			VALUES ($1, $2, $3, $4, $5, clock_timestamp())
+			ON CONFLICT (order_id, version) DO NOTHING`,
 			o.ID(), version, name, data, flowOf(ctx))
-		if isUniqueViolation(err) {
-			return errOrderVersionTaken
-		}
-		if err != nil {
+		switch {
+		case err != nil:
 			return fmt.Errorf("append %s as version %d of order %s: %w", name, version, o.ID(), err)
+		case tag.RowsAffected() == 0 && i == 0:
+			return errOrderVersionTaken
+		case tag.RowsAffected() == 0:
+			return fmt.Errorf("append %s as version %d of order %s: taken by another writer after this one claimed version %d",
+				name, version, o.ID(), after+1)
 		}
-		if pub != nil {
+		if pub := r.published(o, e); pub != nil {
 			published = append(published, pub)
 		}
 	}
-	if err := publish(ctx, sp, r.outbox, published...); err != nil {
-		return err
-	}
-	if err := sp.Commit(ctx); err != nil {
-		return fmt.Errorf("release savepoint after appending to order %s: %w", o.ID(), err)
-	}
-	return nil
+	return publish(ctx, tx, r.outbox, published...)
 }
 
 // loadOrder folds order id from its events and returns it with the flow
@@ -228,51 +227,39 @@ type (
 	orderNoData struct{}
 )
 
-// storeOrderEvent returns how e, which o (already changed by e) just went
-// through, is stored (name and data) and what other services are told: the
-// fact plus what they need of the order, so they never have to ask. Only
-// ShoppingCompleted is told to nobody (published is nil): it is the order's
-// own memo until its approval publishes what it means.
-func storeOrderEvent(o *order.Order, e order.Event) (string, []byte, events.Event, error) {
+// storeOrderEvent returns how e is stored: its name, the wire name of the
+// event it is published as (OrderShoppingCompleted, which is published to
+// no one, has a name of its own), and its data.
+func storeOrderEvent(e order.Event) (string, []byte, error) {
 	var name string
 	var stored any
-	var published events.Event
 	switch e := e.(type) {
 	case order.Created:
-		storedItems, items := make([]orderItemData, len(e.Items)), make([]events.Item, len(e.Items))
+		items := make([]orderItemData, len(e.Items))
 		for i, it := range e.Items {
-			storedItems[i], items[i] = orderItemData(it), events.Item(it)
+			items[i] = orderItemData(it)
 		}
-		stored = orderCreatedData{CustomerID: e.CustomerID, PaymentID: e.PaymentID, Items: storedItems, Total: e.Total}
-		published = events.OrderCreated{OrderID: e.ID, CustomerID: e.CustomerID, PaymentID: e.PaymentID, Items: items, Total: e.Total}
+		name, stored = events.OrderCreatedName, orderCreatedData{CustomerID: e.CustomerID, PaymentID: e.PaymentID, Items: items, Total: e.Total}
 	case order.Approved:
-		stored = orderApprovedData(e)
-		published = events.OrderApproved{OrderID: o.ID(), CustomerID: o.CustomerID(), ShoppingID: e.ShoppingID}
+		name, stored = events.OrderApprovedName, orderApprovedData(e)
 	case order.Rejected:
-		stored = orderRejectedData(e)
-		published = events.OrderRejected{OrderID: o.ID(), CustomerID: o.CustomerID(), Reason: e.Reason}
+		name, stored = events.OrderRejectedName, orderRejectedData(e)
 	case order.ShoppingCompleted:
 		name, stored = events.OrderShoppingCompletedName, orderShoppingCompletedData(e)
 	case order.Readied:
-		stored = orderReadiedData(e)
-		published = events.OrderReadied{OrderID: o.ID(), CustomerID: o.CustomerID(), PaymentID: o.PaymentID(), InvoiceID: e.InvoiceID, Total: o.Total()}
+		name, stored = events.OrderReadiedName, orderReadiedData(e)
 	case order.Canceled:
-		stored = orderNoData{}
-		published = events.OrderCanceled{OrderID: o.ID(), CustomerID: o.CustomerID(), PaymentID: o.PaymentID(), ShoppingID: o.ShoppingID()}
+		name, stored = events.OrderCanceledName, orderNoData{}
 	case order.Completed:
-		stored = orderNoData{}
-		published = events.OrderCompleted{OrderID: o.ID(), CustomerID: o.CustomerID(), InvoiceID: o.InvoiceID()}
+		name, stored = events.OrderCompletedName, orderNoData{}
 	default:
-		return "", nil, nil, fmt.Errorf("store order event: unknown type %T", e)
-	}
-	if published != nil {
-		name = published.EventName()
+		return "", nil, fmt.Errorf("store order event: unknown type %T", e)
 	}
 	data, err := json.Marshal(stored)
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("encode %s: %w", name, err)
+		return "", nil, fmt.Errorf("encode %s: %w", name, err)
 	}
-	return name, data, published, nil
+	return name, data, nil
 }
 
 func decodeOrderEvent(orderID, name string, data []byte) (order.Event, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/order"
 	"github.com/mallbots/mallbots/events"
+	"github.com/mallbots/mallbots/handlers/orders"
 	"github.com/mallbots/mallbots/internal/testkit"
 	"github.com/mallbots/mallbots/outbox"
 	"github.com/mallbots/mallbots/postgres"
@@ -22,7 +23,7 @@ import (
 func newOrders(t *testing.T) (*postgres.DB, *postgres.Orders) {
 	t.Helper()
 	db, _ := testkit.Database(t)
-	return db, postgres.NewOrders(db, outbox.New("orders", nil))
+	return db, postgres.NewOrders(db, outbox.New("orders", nil), orders.Published)
 }
 
 var orderItems = []order.Item{

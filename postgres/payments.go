@@ -4,22 +4,14 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/payment"
 	"github.com/mallbots/mallbots/events"
 )
 
 // Payments is the payments service's repository: payment authorizations and
 // invoices in schema payments, with the service's outbox inside every write.
-//
-// Reads and writes join the transaction in ctx when there is one
-// (DB.Transact), so a consumer sees its own writes and never asks the pool
-// for a second connection while holding one. An ID that is not a UUID names
-// no row: lookups answer ErrNotFound (or nothing) without sending it to
-// PostgreSQL, where the cast error would abort the consumer's transaction.
 type Payments struct {
 	db     *DB
 	outbox Outbox
@@ -70,11 +62,7 @@ func (r *Payments) Update(ctx context.Context, id string, fn func(*payment.Payme
 	var loaded int64
 	return update(ctx, r.db, r.outbox,
 		func(ctx context.Context, tx pgx.Tx) (*payment.Payment, error) {
-			key, err := r.key("payment", id)
-			if err != nil {
-				return nil, err
-			}
-			p, err := scanPayment(tx.QueryRow(ctx, "SELECT "+paymentColumns+" FROM payments.payments WHERE id = $1 FOR UPDATE", key))
+			p, err := scanPayment(tx.QueryRow(ctx, "SELECT "+paymentColumns+" FROM payments.payments WHERE id = $1 FOR UPDATE", id))
 			if err != nil {
 				return nil, notFound(err, "payment", id)
 			}
@@ -96,15 +84,7 @@ func (r *Payments) Update(ctx context.Context, id string, fn func(*payment.Payme
 
 // Get returns payment id, or ErrNotFound.
 func (r *Payments) Get(ctx context.Context, id string) (*payment.Payment, error) {
-	key, err := r.key("payment", id)
-	if err != nil {
-		return nil, err
-	}
-	var p *payment.Payment
-	err = r.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) (err error) {
-		p, err = scanPayment(tx.QueryRow(ctx, "SELECT "+paymentColumns+" FROM payments.payments WHERE id = $1", key))
-		return err
-	})
+	p, err := scanPayment(r.db.conn(ctx).QueryRow(ctx, "SELECT "+paymentColumns+" FROM payments.payments WHERE id = $1", id))
 	if err != nil {
 		return nil, notFound(err, "payment", id)
 	}
@@ -157,12 +137,8 @@ func (r *Payments) UpdateInvoice(ctx context.Context, id string, fn func(*paymen
 	var loaded int64
 	return updateInFlow(ctx, r.db, r.outbox,
 		func(ctx context.Context, tx pgx.Tx) (*payment.Invoice, string, error) {
-			key, err := r.key("invoice", id)
-			if err != nil {
-				return nil, "", err
-			}
 			var flow string
-			inv, err := scanInvoice(tx.QueryRow(ctx, "SELECT "+invoiceColumns+", correlation_id FROM payments.invoices WHERE id = $1 FOR UPDATE", key), &flow)
+			inv, err := scanInvoice(tx.QueryRow(ctx, "SELECT "+invoiceColumns+", correlation_id FROM payments.invoices WHERE id = $1 FOR UPDATE", id), &flow)
 			if err != nil {
 				return nil, "", notFound(err, "invoice", id)
 			}
@@ -184,15 +160,7 @@ func (r *Payments) UpdateInvoice(ctx context.Context, id string, fn func(*paymen
 
 // GetInvoice returns invoice id, or ErrNotFound.
 func (r *Payments) GetInvoice(ctx context.Context, id string) (*payment.Invoice, error) {
-	key, err := r.key("invoice", id)
-	if err != nil {
-		return nil, err
-	}
-	var inv *payment.Invoice
-	err = r.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) (err error) {
-		inv, err = scanInvoice(tx.QueryRow(ctx, "SELECT "+invoiceColumns+" FROM payments.invoices WHERE id = $1", key))
-		return err
-	})
+	inv, err := scanInvoice(r.db.conn(ctx).QueryRow(ctx, "SELECT "+invoiceColumns+" FROM payments.invoices WHERE id = $1", id))
 	if err != nil {
 		return nil, notFound(err, "invoice", id)
 	}
@@ -202,30 +170,13 @@ func (r *Payments) GetInvoice(ctx context.Context, id string) (*payment.Invoice,
 // InvoicesOfOrder returns the invoices of order orderID (at most one), empty
 // when there are none.
 func (r *Payments) InvoicesOfOrder(ctx context.Context, orderID string) ([]*payment.Invoice, error) {
-	key, err := r.key("order", orderID)
+	rows, err := r.db.conn(ctx).Query(ctx, "SELECT "+invoiceColumns+" FROM payments.invoices WHERE order_id = $1 ORDER BY created_at, id", orderID)
 	if err != nil {
-		return nil, nil // a malformed ID names no order, so it has no invoices
+		return nil, fmt.Errorf("list invoices of order %s: %w", orderID, err)
 	}
-	var invs []*payment.Invoice
-	err = r.db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, "SELECT "+invoiceColumns+" FROM payments.invoices WHERE order_id = $1 ORDER BY created_at, id", key)
-		if err == nil {
-			invs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*payment.Invoice, error) { return scanInvoice(row) })
-		}
-		return err
-	})
+	invs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*payment.Invoice, error) { return scanInvoice(row) })
 	if err != nil {
 		return nil, fmt.Errorf("list invoices of order %s: %w", orderID, err)
 	}
 	return invs, nil
-}
-
-// key returns id in canonical form, or ErrNotFound naming what when it is
-// not a UUID and so cannot name a row.
-func (*Payments) key(what, id string) (string, error) {
-	u, err := uuid.Parse(id)
-	if err != nil {
-		return "", fmt.Errorf("%w: %s %s", domain.ErrNotFound, what, id)
-	}
-	return u.String(), nil
 }

@@ -138,7 +138,7 @@ func (r *Sagas) Update(ctx context.Context, orderID string, fn func(*saga.Create
 
 // Get returns the saga of order orderID, or ErrNotFound.
 func (r *Sagas) Get(ctx context.Context, orderID string) (*saga.CreateOrder, error) {
-	s, err := scanSaga(r.db.reader(ctx).QueryRow(ctx, "SELECT "+sagaColumns+" FROM saga.create_order WHERE order_id = $1", orderID))
+	s, err := scanSaga(r.db.conn(ctx).QueryRow(ctx, "SELECT "+sagaColumns+" FROM saga.create_order WHERE order_id = $1", orderID))
 	if err != nil {
 		return nil, notFound(err, "create-order saga of order", orderID)
 	}

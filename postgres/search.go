@@ -18,7 +18,7 @@ import (
 // denormalised with their customer's name, and the customer names. Consumers
 // of the orders and customers events write it; the search routes read it.
 //
-// Every write runs through DB.Transact, so inside a consumer it joins the
+// Every write joins the transaction in ctx, so inside a consumer it joins the
 // transaction that records the message in the inbox. Writes are idempotent
 // and order-independent: customer names are version-guarded and an order's
 // status only moves to a higher rank (domain/orderstatus), because each
@@ -133,7 +133,7 @@ const searchColumns = `order_id, customer_id, customer_name, items, total, statu
 
 // Order returns order id, or an error wrapping domain.ErrNotFound.
 func (s *Search) Order(ctx context.Context, id string) (ordersearch.Order, error) {
-	o, err := scanSearchOrder(s.db.reader(ctx).QueryRow(ctx, "SELECT "+searchColumns+" FROM search.orders WHERE order_id = $1", id))
+	o, err := scanSearchOrder(s.db.conn(ctx).QueryRow(ctx, "SELECT "+searchColumns+" FROM search.orders WHERE order_id = $1", id))
 	if err != nil {
 		return ordersearch.Order{}, notFound(err, "order", id)
 	}
@@ -156,7 +156,7 @@ func (s *Search) Search(ctx context.Context, q ordersearch.Query) (ordersearch.P
 	sql += " ORDER BY created_at DESC, order_id DESC LIMIT @limit"
 	args["limit"] = q.Limit + 1
 
-	rows, err := s.db.reader(ctx).Query(ctx, sql, args)
+	rows, err := s.db.conn(ctx).Query(ctx, sql, args)
 	if err != nil {
 		return ordersearch.Page{}, fmt.Errorf("search orders: %w", err)
 	}

@@ -68,7 +68,7 @@ func (r *Stores) Update(ctx context.Context, id string, fn func(*store.Store) ([
 
 // Get returns store id, or ErrNotFound.
 func (r *Stores) Get(ctx context.Context, id string) (*store.Store, error) {
-	s, err := scanStore(r.db.reader(ctx).QueryRow(ctx, "SELECT "+storeColumns+" FROM stores.stores WHERE id = $1", id))
+	s, err := scanStore(r.db.conn(ctx).QueryRow(ctx, "SELECT "+storeColumns+" FROM stores.stores WHERE id = $1", id))
 	if err != nil {
 		return nil, notFound(err, "store", id)
 	}
@@ -78,7 +78,7 @@ func (r *Stores) Get(ctx context.Context, id string) (*store.Store, error) {
 // List returns the stores by name; only the participating ones when
 // participatingOnly is set.
 func (r *Stores) List(ctx context.Context, participatingOnly bool) ([]*store.Store, error) {
-	rows, err := r.db.reader(ctx).Query(ctx, "SELECT "+storeColumns+" FROM stores.stores WHERE participating OR NOT $1 ORDER BY name, id", participatingOnly)
+	rows, err := r.db.conn(ctx).Query(ctx, "SELECT "+storeColumns+" FROM stores.stores WHERE participating OR NOT $1 ORDER BY name, id", participatingOnly)
 	if err != nil {
 		return nil, fmt.Errorf("list stores: %w", err)
 	}
@@ -149,7 +149,7 @@ func (r *Stores) RemoveProduct(ctx context.Context, id string, fn func(*store.Pr
 
 // GetProduct returns product id, or ErrNotFound.
 func (r *Stores) GetProduct(ctx context.Context, id string) (*store.Product, error) {
-	p, err := scanProduct(r.db.reader(ctx).QueryRow(ctx, "SELECT "+productColumns+" FROM stores.products WHERE id = $1", id))
+	p, err := scanProduct(r.db.conn(ctx).QueryRow(ctx, "SELECT "+productColumns+" FROM stores.products WHERE id = $1", id))
 	if err != nil {
 		return nil, notFound(err, "product", id)
 	}
@@ -160,13 +160,13 @@ func (r *Stores) GetProduct(ctx context.Context, id string) (*store.Product, err
 // the store does not exist.
 func (r *Stores) Catalog(ctx context.Context, storeID string) ([]*store.Product, error) {
 	var exists bool
-	if err := r.db.reader(ctx).QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM stores.stores WHERE id = $1)", storeID).Scan(&exists); err != nil {
+	if err := r.db.conn(ctx).QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM stores.stores WHERE id = $1)", storeID).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("find store %s: %w", storeID, err)
 	}
 	if !exists {
 		return nil, fmt.Errorf("%w: store %s", domain.ErrNotFound, storeID)
 	}
-	rows, err := r.db.reader(ctx).Query(ctx, "SELECT "+productColumns+" FROM stores.products WHERE store_id = $1 ORDER BY name, id", storeID)
+	rows, err := r.db.conn(ctx).Query(ctx, "SELECT "+productColumns+" FROM stores.products WHERE store_id = $1 ORDER BY name, id", storeID)
 	if err != nil {
 		return nil, fmt.Errorf("list products of store %s: %w", storeID, err)
 	}

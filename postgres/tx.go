@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 type txKey struct{}
@@ -72,18 +73,24 @@ func TxFrom(ctx context.Context) (pgx.Tx, bool) {
 	return tx, ok
 }
 
-// querier is what a read needs; pgx.Tx and the pool both have it.
+// querier is what one statement runs on; pgx.Tx and the pool both are one.
 type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// reader returns the transaction in ctx when there is one, and the pool
-// otherwise. Reads inside a consumer must use it: they then see the
-// consumer's own writes, and they do not take a second pool connection while
-// the consumer holds one (with every connection held by a consumer waiting
-// for another, the pool would deadlock).
-func (db *DB) reader(ctx context.Context) querier {
+// conn returns what a repository statement runs on: the transaction in ctx
+// when there is one, and the pool otherwise. Every statement outside a
+// Transact callback goes through it, reads and writes alike (a test keeps
+// the pool out of the repositories), so inside a consumer or an
+// idempotent request a statement sees the work's own writes, commits or
+// vanishes with it, and never asks the pool for a second connection while
+// the work holds one: with every connection held by work waiting for
+// another, the pool would deadlock. Outside a transaction a statement
+// commits on its own, which is all that one statement needs; work of more
+// than one statement runs in Transact.
+func (db *DB) conn(ctx context.Context) querier {
 	if tx, ok := TxFrom(ctx); ok {
 		return tx
 	}

@@ -125,13 +125,13 @@ type Order struct {
 // ErrInvalidItem. Every error is of kind domain.ErrInvalid.
 func New(id, customerID, paymentID string, items []Item) (*Order, []Event, error) {
 	var err error
-	if id, err = parseUUID(id, ErrInvalidID); err != nil {
+	if id, err = parseID(id, ErrInvalidID); err != nil {
 		return nil, nil, err
 	}
-	if customerID, err = parseUUID(customerID, ErrInvalidCustomerID); err != nil {
+	if customerID, err = parseID(customerID, ErrInvalidCustomerID); err != nil {
 		return nil, nil, err
 	}
-	if paymentID, err = parseUUID(paymentID, ErrInvalidPaymentID); err != nil {
+	if paymentID, err = parseID(paymentID, ErrInvalidPaymentID); err != nil {
 		return nil, nil, err
 	}
 	if len(items) == 0 {
@@ -154,10 +154,10 @@ func New(id, customerID, paymentID string, items []Item) (*Order, []Event, error
 
 func checkItem(n int, it Item) (Item, error) {
 	var err error
-	if it.StoreID, err = parseUUID(it.StoreID, fmt.Errorf("%w %d: store id is not a UUID", ErrInvalidItem, n)); err != nil {
+	if it.StoreID, err = parseID(it.StoreID, fmt.Errorf("%w %d: store id is not a UUID", ErrInvalidItem, n)); err != nil {
 		return Item{}, err
 	}
-	if it.ProductID, err = parseUUID(it.ProductID, fmt.Errorf("%w %d: product id is not a UUID", ErrInvalidItem, n)); err != nil {
+	if it.ProductID, err = parseID(it.ProductID, fmt.Errorf("%w %d: product id is not a UUID", ErrInvalidItem, n)); err != nil {
 		return Item{}, err
 	}
 	if it.Quantity < 1 {
@@ -170,20 +170,11 @@ func checkItem(n int, it Item) (Item, error) {
 	return it, nil
 }
 
-// parseUUID returns s, trimmed and lowercased, when it is a UUID in its
-// canonical 8-4-4-4-12 hexadecimal form, and otherwise fail wrapped with s.
-func parseUUID(s string, fail error) (string, error) {
+// parseID returns s, trimmed and lowercased, when it is an ID
+// (domain.ParseID), and otherwise fail wrapped with s so normalised.
+func parseID(s string, fail error) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
-	ok := len(s) == 36
-	for i := 0; ok && i < len(s); i++ {
-		switch c := s[i]; i {
-		case 8, 13, 18, 23:
-			ok = c == '-'
-		default:
-			ok = '0' <= c && c <= '9' || 'a' <= c && c <= 'f'
-		}
-	}
-	if !ok {
+	if _, ok := domain.ParseID(s); !ok {
 		return "", fmt.Errorf("%w: %q", fail, s)
 	}
 	return s, nil

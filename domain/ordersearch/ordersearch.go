@@ -204,7 +204,7 @@ func ParseCursor(token string) (Cursor, error) {
 		return Cursor{}, ErrBadCursor
 	}
 	parts := strings.Split(string(raw), ":")
-	if len(parts) != 3 || parts[0] != cursorVersion || !isUUID(parts[2]) {
+	if len(parts) != 3 || parts[0] != cursorVersion || !isCanonicalID(parts[2]) {
 		return Cursor{}, ErrBadCursor
 	}
 	micros, err := strconv.ParseInt(parts[1], 10, 64)
@@ -214,23 +214,9 @@ func ParseCursor(token string) (Cursor, error) {
 	return Cursor{CreatedAt: time.UnixMicro(micros).UTC(), OrderID: parts[2]}, nil
 }
 
-// isUUID reports whether s is a UUID in canonical lowercase form, the only
-// form String writes.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range []byte(s) {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-				return false
-			}
-		}
-	}
-	return true
+// isCanonicalID reports whether s is an ID (domain.ParseID) in canonical
+// lowercase form, the only form String writes.
+func isCanonicalID(s string) bool {
+	id, ok := domain.ParseID(s)
+	return ok && id == s
 }

@@ -173,34 +173,14 @@ func (p *Payment) VoidedFor(orderID string) bool {
 }
 
 // checkID returns ErrInvalidID, naming what the ID is of, unless id is a
-// UUID in its canonical 36-character form (any case). The error quotes at
-// most the first 40 bytes of id, so it never echoes a huge input back.
+// UUID (domain.ParseID; any case, kept as given). The error quotes at most
+// the first 40 bytes of id, so it never echoes a huge input back.
 func checkID(what, id string) error {
-	if isUUID(id) {
+	if _, ok := domain.ParseID(id); ok {
 		return nil
 	}
 	if len(id) > 40 {
 		return fmt.Errorf("%w: %s id %q… must be a UUID", ErrInvalidID, what, id[:40])
 	}
 	return fmt.Errorf("%w: %s id %q must be a UUID", ErrInvalidID, what, id)
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -12,9 +12,10 @@ import (
 // OnAuthorizeCustomer answers the create-order saga's AuthorizeCustomer
 // command with exactly one CreateOrderReply for the order: a success when
 // the customer is registered and enabled, otherwise a failure whose Reason
-// says "customer X is disabled" or "customer X is not registered" (also for
-// an ID that is not a UUID: no such customer can exist). It changes no
-// customer.
+// says "customer X is disabled" or "customer X is not registered". It
+// changes no customer. The customer ID is a UUID in any case (the payload
+// was validated when it was decoded); one that is not is domain.ErrInvalid,
+// unreplied.
 //
 // The composition root wraps it with consumer.On(Service,
 // h.OnAuthorizeCustomer) (queue "customers.OnAuthorizeCustomer"), which runs
@@ -35,14 +36,13 @@ func (h *Handlers) OnAuthorizeCustomer(ctx context.Context, cmd events.Authorize
 // authorize returns why customer id may not place an order, or "" when they
 // may.
 func (h *Handlers) authorize(ctx context.Context, id string) (string, error) {
-	notRegistered := fmt.Sprintf("customer %s is not registered", id)
 	canonical, ok := domain.ParseID(id)
 	if !ok {
-		return notRegistered, nil
+		return "", fmt.Errorf("%w: customer id %.40q is not a UUID", domain.ErrInvalid, id)
 	}
 	c, err := h.repo.Get(ctx, canonical)
 	if errors.Is(err, domain.ErrNotFound) {
-		return notRegistered, nil
+		return fmt.Sprintf("customer %s is not registered", id), nil
 	}
 	if err != nil {
 		return "", err

@@ -45,8 +45,7 @@ func (h *Handlers) OnStoreRebranded(ctx context.Context, e events.StoreRebranded
 // or product, a quantity below one) are refused with a failure reply. A store
 // not in the cache yet is an error wrapping domain.ErrNotFound: the router
 // retries until its StoreCreated lands and poisons the command, with that
-// reason, if it never does. An order ID that is not a UUID cannot be answered
-// and is poisoned (domain.ErrInvalid).
+// reason, if it never does.
 func (h *Handlers) OnCreateShoppingList(ctx context.Context, cmd events.CreateShoppingList) error {
 	reply := events.CreateOrderReply{OrderID: cmd.OrderID, Command: events.CreateShoppingListName, Success: true}
 	existing, err := h.repo.FindByOrder(ctx, cmd.OrderID)

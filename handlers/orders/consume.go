@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/order"
 	"github.com/mallbots/mallbots/events"
 )
@@ -16,8 +17,9 @@ import (
 // message does nothing. Each is also idempotent across different messages
 // that mean the same thing (a basket checked out twice, a command sent
 // again). Errors wrapping domain.ErrInvalid or domain.ErrConflict are
-// permanent (poisoned at once); anything else is retried with backoff, then
-// poisoned with its reason.
+// permanent (poisoned at once), domain.ErrNotFound waits for the data to
+// arrive (domain.IsPermanent, domain.MustWait); anything else is retried
+// with backoff, then poisoned with its reason.
 //
 // The consumers that keep the catalog cache CreateOrder prices from
 // (OnStoreCreated, OnProductAdded, …) are the embedded
@@ -74,9 +76,10 @@ func (h *Handlers) OnRejectOrder(ctx context.Context, c events.RejectOrder) erro
 // answer runs a saga command's decision on order id and publishes the
 // CreateOrderReply to it, in the consumer's transaction. A refusal by the
 // order's rules is the saga's business, not an error: it is answered with a
-// failure reply and changes nothing. An unknown order is ErrNotFound
-// (retried: the order is written before the OrderCreated that starts the
-// saga, so this is a stray command, poisoned once the retries run out).
+// failure reply and changes nothing. A command for an order that does not
+// exist is domain.ErrInvalid, unanswered and poisoned at once: orders
+// stores an order before the OrderCreated that starts its saga, so no
+// command can come before its order, and waiting for one is in vain.
 func (h *Handlers) answer(ctx context.Context, command, id string, decide func(*order.Order) ([]order.Event, error)) error {
 	var refused error
 	err := h.repo.Update(ctx, id, func(o *order.Order) ([]order.Event, error) {
@@ -88,6 +91,10 @@ func (h *Handlers) answer(ctx context.Context, command, id string, decide func(*
 		}
 		return evs, nil
 	})
+	if errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("%w: %s for order %s, which does not exist (an order is stored before the OrderCreated that starts its saga, so this command can never apply): %v",
+			domain.ErrInvalid, command, id, err)
+	}
 	if err != nil {
 		return retryable(err)
 	}

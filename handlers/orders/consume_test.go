@@ -204,14 +204,24 @@ func TestSagaCommands(t *testing.T) {
 	}
 }
 
-func TestSagaCommandsForAnUnknownOrderAreRetriedUnanswered(t *testing.T) {
-	f := newFixture(t)
-	err := f.approve()
-	if !errors.Is(err, domain.ErrNotFound) {
-		t.Errorf("err = %v, want ErrNotFound (retried)", err)
-	}
-	if sent := f.replies.all(); len(sent) != 0 {
-		t.Errorf("replies = %v, want none", sent)
+// An order is stored before the OrderCreated that starts its saga, so a
+// command for an order that does not exist can never apply: waiting for it
+// is in vain, and it is poisoned at once, unanswered.
+func TestSagaCommandsForAnUnknownOrderArePoisonedUnanswered(t *testing.T) {
+	for name, send := range map[string]func(*fixture) error{
+		"ApproveOrder": (*fixture).approve,
+		"RejectOrder":  (*fixture).reject,
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			err := send(f)
+			if !domain.IsPermanent(err) || domain.MustWait(err) || !strings.Contains(err.Error(), "does not exist") {
+				t.Errorf("err = %v, want a permanent error saying the order does not exist", err)
+			}
+			if sent := f.replies.all(); len(sent) != 0 {
+				t.Errorf("replies = %v, want none", sent)
+			}
+		})
 	}
 }
 

@@ -29,15 +29,44 @@ var Publishes = []events.Event{
 }
 
 // repository is the orders event store (postgres.Orders): writes append the
-// order's new events and publish what they mean in the same transaction
-// (joining the one in ctx); Update re-runs fn when a concurrent writer won.
-// History lists the stored events oldest first, their times never going
-// back (internal/contract.RunOrders).
+// order's new events and publish what they mean (Published) in the same
+// transaction (joining the one in ctx); Update re-runs fn when a concurrent
+// writer won. History lists the stored events oldest first, their times never
+// going back (internal/contract.RunOrders).
 type repository interface {
 	Add(ctx context.Context, o *order.Order, evs []order.Event) error
 	Update(ctx context.Context, id string, fn func(*order.Order) ([]order.Event, error)) error
 	Get(ctx context.Context, id string) (*order.Order, error)
 	History(ctx context.Context, id string) ([]order.Recorded, error)
+}
+
+// Published returns the event other services are told when order o went
+// through e: the fact plus what they need of the order, so that they never
+// have to ask. o is the order after the command that recorded e, every event
+// of it applied. It is nil for order.ShoppingCompleted, the order's own memo
+// until its approval publishes what it means, and for any event not listed
+// here. The orders event store is given it and writes what it returns to
+// the outbox in the transaction that stores e.
+func Published(o *order.Order, e order.Event) events.Event {
+	switch e := e.(type) {
+	case order.Created:
+		items := make([]events.Item, len(e.Items))
+		for i, it := range e.Items {
+			items[i] = events.Item(it)
+		}
+		return events.OrderCreated{OrderID: e.ID, CustomerID: e.CustomerID, PaymentID: e.PaymentID, Items: items, Total: e.Total}
+	case order.Approved:
+		return events.OrderApproved{OrderID: o.ID(), CustomerID: o.CustomerID(), ShoppingID: e.ShoppingID}
+	case order.Rejected:
+		return events.OrderRejected{OrderID: o.ID(), CustomerID: o.CustomerID(), Reason: e.Reason}
+	case order.Readied:
+		return events.OrderReadied{OrderID: o.ID(), CustomerID: o.CustomerID(), PaymentID: o.PaymentID(), InvoiceID: e.InvoiceID, Total: o.Total()}
+	case order.Canceled:
+		return events.OrderCanceled{OrderID: o.ID(), CustomerID: o.CustomerID(), PaymentID: o.PaymentID(), ShoppingID: o.ShoppingID()}
+	case order.Completed:
+		return events.OrderCompleted{OrderID: o.ID(), CustomerID: o.CustomerID(), InvoiceID: o.InvoiceID()}
+	}
+	return nil
 }
 
 // publisher writes events that change no order (the saga's replies) to the

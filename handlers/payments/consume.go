@@ -58,7 +58,6 @@ func (h *Handlers) OnConfirmPayment(ctx context.Context, c events.ConfirmPayment
 // for this order (the payment is already voided, unused, confirmed for
 // another order, or unknown) it changes nothing and still replies success,
 // so compensation always moves on; another order's payment is never voided.
-// Only a malformed order ID is refused with a failure reply.
 func (h *Handlers) OnVoidPayment(ctx context.Context, c events.VoidPayment) error {
 	reply := events.CreateOrderReply{OrderID: c.OrderID, Command: events.VoidPaymentName, Success: true}
 	err := h.repo.Update(ctx, c.PaymentID, func(p *payment.Payment) ([]events.Event, error) {

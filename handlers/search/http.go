@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/ordersearch"
 	"github.com/mallbots/mallbots/domain/orderstatus"
 	"github.com/mallbots/mallbots/httpapi"
@@ -194,12 +193,12 @@ func (v *validator) id(field, s string) string {
 	if s == "" {
 		return ""
 	}
-	id, err := uuid.Parse(s)
-	if err != nil {
+	id, ok := domain.ParseID(s)
+	if !ok {
 		v.fail(field, "must be a UUID, got "+quote(s))
 		return ""
 	}
-	return id.String()
+	return id
 }
 
 func (v *validator) ids(field string, in []string) []string {

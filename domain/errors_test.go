@@ -1,4 +1,4 @@
-package cmd
+package domain_test
 
 import (
 	"errors"
@@ -18,11 +18,11 @@ func TestHandlerErrorsFallIntoThreeKinds(t *testing.T) {
 		{fmt.Errorf("cache product: %w", fmt.Errorf("%w: product is not in the cache yet", domain.ErrNotFound)), false, true},
 		{errors.New("deadlock detected"), false, false},
 	} {
-		if got := isDomainRuleError(tc.err); got != tc.permanent {
-			t.Errorf("isDomainRuleError(%v) = %v, want %v", tc.err, got, tc.permanent)
+		if got := domain.IsPermanent(tc.err); got != tc.permanent {
+			t.Errorf("IsPermanent(%v) = %v, want %v", tc.err, got, tc.permanent)
 		}
-		if got := isMissingDataError(tc.err); got != tc.mustWait {
-			t.Errorf("isMissingDataError(%v) = %v, want %v", tc.err, got, tc.mustWait)
+		if got := domain.MustWait(tc.err); got != tc.mustWait {
+			t.Errorf("MustWait(%v) = %v, want %v", tc.err, got, tc.mustWait)
 		}
 	}
 }
