@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/mallbots/mallbots/domain"
 	"github.com/mallbots/mallbots/domain/depot"
@@ -284,10 +283,6 @@ func TestDepotUpdateFnErrorOrNoChangeWritesNothing(t *testing.T) {
 	if !errors.Is(err, domain.ErrNotFound) || called {
 		t.Errorf("Update of a missing list: err %v, fn called %t; want ErrNotFound without fn", err, called)
 	}
-	err = repo.Update(ctx, "x", func(*depot.ShoppingList, *depot.Bot) ([]events.Event, error) { called = true; return nil, nil })
-	if !errors.Is(err, domain.ErrInvalid) || called {
-		t.Errorf("Update of a malformed ID: err %v, fn called %t; want ErrInvalid without fn", err, called)
-	}
 }
 
 // claim is what the claim use case does: depot.Claim and, on success, the
@@ -443,19 +438,5 @@ func TestDepotCacheStoresAreVersioned(t *testing.T) {
 	upper := strings.ToUpper(a)
 	if got := stores(upper); got[upper] != want[a] {
 		t.Errorf("Stores(%s) = %v, want store a under the ID as given", upper, got)
-	}
-	_, err := cache.Stores(ctx, []string{a, "store-1"})
-	requireKind(t, err, domain.ErrInvalid, "Stores with a malformed ID")
-
-	// Inside a transaction (a consumer's) a malformed ID must not abort it.
-	err = db.Transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := cache.Stores(ctx, []string{"store-1"}); !errors.Is(err, domain.ErrInvalid) {
-			t.Errorf("Stores in a tx: %v, want ErrInvalid", err)
-		}
-		_, err := tx.Exec(ctx, "SELECT 1")
-		return err
-	})
-	if err != nil {
-		t.Errorf("transaction after a malformed ID: %v", err)
 	}
 }
