@@ -105,7 +105,7 @@ events on RabbitMQ, published through a transactional outbox.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
-	root.AddCommand(newServe(), newMigrate(), newTopology(), newReplay(), newDemo(), newBench(), newVersion())
+	root.AddCommand(newServe(), newMigrate(), newTopology(), newReplay(), newStatus(), newDemo(), newBench(), newVersion())
 	return root
 }
 
