@@ -77,6 +77,9 @@ func TestNoCommandPrintsAPassword(t *testing.T) {
 		{"replay list broker down", []string{"replay", "list"}, downKV, downAMQP, false, "guest:xxxxx@"},
 		{"replay history database down", []string{"replay", "history"}, downKV, vhost, false, "PostgreSQL"},
 		{"replay history keyword/value", []string{"replay", "history"}, goodKV, vhost, true, ""},
+		{"status database down, management API refusing the password", []string{"status", "--interval=0"}, downKV, downAMQP, false, "http://guest:xxxxx@127.0.0.1:15672"},
+		{"status URL database down", []string{"status", "--interval=0", "--management-url=http://guest:" + password + "@" + down}, downURL, vhost, false, "http://guest:xxxxx@" + down},
+		{"status keyword/value", []string{"status", "--interval=0", "--service=stores"}, goodKV, vhost, false, "outbox  0 rows waiting, relay idle"},
 		{"bench database down", []string{"bench", "--url=http://" + down}, downURL, downAMQP, false, ""},
 		{"demo broker down", []string{"demo", "--url=http://" + down}, "", downAMQP, false, ""},
 	} {

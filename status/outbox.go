@@ -2,10 +2,12 @@ package status
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mallbots/mallbots/outbox"
@@ -42,6 +44,10 @@ func readBacklog(ctx context.Context, pool *pgxpool.Pool, service string) backlo
 	var b backlog
 	sql := fmt.Sprintf(backlogSQL, pgx.Identifier{service, "watermill_outbox"}.Sanitize(), pgx.Identifier{service, "watermill_outbox_offsets"}.Sanitize())
 	if err := pool.QueryRow(ctx, sql, outbox.RelayGroup).Scan(&b.position, &b.rows, &b.oldest, &b.age); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+			err = fmt.Errorf("no outbox tables in schema %q (has `mallbots migrate` run on this database?)", service)
+		}
 		return backlog{err: err}
 	}
 	if b.oldest != nil {

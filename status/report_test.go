@@ -36,7 +36,7 @@ func healthyShop(edits ...func(*status.Report)) status.Report {
 	return r
 }
 
-func outbox(rows int64, age float64, advanced bool, growth int64) func(*status.Report) {
+func backlog(rows int64, age float64, advanced bool, growth int64) func(*status.Report) {
 	return func(r *status.Report) {
 		r.Services[0].Outbox = status.Outbox{Rows: rows, OldestAgeSeconds: age, Advanced: advanced, Growth: growth}
 	}
@@ -75,29 +75,29 @@ func TestJudge(t *testing.T) {
 			healthyShop(func(r *status.Report) { r.Services[0].Poison.Messages = 3 }), status.RelayIdle,
 			[]string{"poisoned shop.poison: 3 messages"}},
 		{"young rows the relay has not moved yet are pending, not a problem",
-			healthyShop(outbox(5, 0.2, false, 5)), status.RelayPending, nil},
+			healthyShop(backlog(5, 0.2, false, 5)), status.RelayPending, nil},
 		{"old rows and an offset that did not move: stuck",
-			healthyShop(outbox(120, 42, false, 0)), status.RelayStuck,
+			healthyShop(backlog(120, 42, false, 0)), status.RelayStuck,
 			[]string{"outbox-stuck shop outbox: 120 rows, oldest 42s, not moving"}},
 		{"one sample: old rows are stuck by their age alone",
-			healthyShop(outbox(1, 42.4, false, 0), func(r *status.Report) { r.IntervalSeconds = 0 }), status.RelayStuck,
+			healthyShop(backlog(1, 42.4, false, 0), func(r *status.Report) { r.IntervalSeconds = 0 }), status.RelayStuck,
 			[]string{"outbox-stuck shop outbox: 1 row, oldest 42s, not moving"}},
 		{"exactly the stuck-after age is not past it",
-			healthyShop(outbox(1, 10, false, 0)), status.RelayPending, nil},
+			healthyShop(backlog(1, 10, false, 0)), status.RelayPending, nil},
 		{"old rows, the relay moving and the backlog shrinking: catching up",
-			healthyShop(outbox(500, 42, true, -100)), status.RelayMoving, nil},
+			healthyShop(backlog(500, 42, true, -100)), status.RelayMoving, nil},
 		{"young rows, the relay moving and the backlog growing: a burst",
-			healthyShop(outbox(50, 0.5, true, 30)), status.RelayMoving, nil},
+			healthyShop(backlog(50, 0.5, true, 30)), status.RelayMoving, nil},
 		{"old rows, the relay moving and the backlog growing: falling behind",
-			healthyShop(outbox(5000, 42, true, 300)), status.RelayMoving,
+			healthyShop(backlog(5000, 42, true, 300)), status.RelayMoving,
 			[]string{"outbox-growing shop outbox: 5000 rows, oldest 42s, growing (+300 in 1s) faster than the relay sends them"}},
 		{"the relay moved everything",
-			healthyShop(outbox(0, 0, true, -20)), status.RelayIdle, nil},
+			healthyShop(backlog(0, 0, true, -20)), status.RelayIdle, nil},
 		{"an outbox that cannot be read",
 			healthyShop(func(r *status.Report) { r.Services[0].Outbox.Error = `relation "shop.watermill_outbox" does not exist` }), status.RelayUnknown,
 			[]string{`outbox-unreadable shop outbox: cannot read: relation "shop.watermill_outbox" does not exist`}},
 		{"the management API unreachable: one problem, no queue judged, the outbox still judged",
-			healthyShop(outbox(3, 42, false, 0), func(r *status.Report) {
+			healthyShop(backlog(3, 42, false, 0), func(r *status.Report) {
 				r.Broker.Reachable, r.Broker.Error = false, "unreachable: connection refused"
 				r.Services[0].Handlers = []status.Queue{{Name: "shop.OnA"}, {Name: "shop.OnB"}}
 				r.Services[0].Poison = status.Queue{Name: "shop.poison"}
@@ -116,7 +116,7 @@ func TestJudge(t *testing.T) {
 				"no-consumer shop.OnA: no consumer",
 			}},
 		{"every kind at once, in report order: sources, then each service's queues, poison, outbox",
-			healthyShop(outbox(9, 60, false, 0), func(r *status.Report) {
+			healthyShop(backlog(9, 60, false, 0), func(r *status.Report) {
 				r.Services[0].Handlers[0].Consumers = 0
 				r.Services[0].Poison.Messages = 2
 			}), status.RelayStuck,
