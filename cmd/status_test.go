@@ -183,7 +183,7 @@ func TestStatusOfARunningSystem(t *testing.T) {
 func TestStatusWhenASourceCannotBeRead(t *testing.T) {
 	_, dbURL := testkit.Database(t)
 	vhost := testkit.VHost(t)
-	down := closedPort(t)
+	down := testkit.ClosedAddr(t)
 	for _, tc := range []struct {
 		name       string
 		args       []string

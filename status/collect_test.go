@@ -3,7 +3,6 @@ package status_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -149,25 +148,13 @@ func TestGatherReadsTheBrokerAndTheOutbox(t *testing.T) {
 	}
 }
 
-// closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // TestGatherReportsWhatItCannotRead: a source that cannot be read, or a
 // service's outbox that is not there, is a problem of its own, named with
 // its cause and without a password, and the rest of the report is filled.
 func TestGatherReportsWhatItCannotRead(t *testing.T) {
 	db, svc := testkit.ServiceSchema(t)
 	vhost := testkit.VHost(t)
-	down := closedPort(t)
+	down := testkit.ClosedAddr(t)
 	ctx := context.Background()
 	good, err := status.NewManagement(testkit.ManagementURL, vhost)
 	if err != nil {
@@ -240,7 +227,7 @@ func TestManagementErrorsNameTheCause(t *testing.T) {
 	}{
 		{"wrong password", "http://guest:" + password + "@" + api, testkit.AMQPURL, "401 Unauthorized: the credentials were refused"},
 		{"no such vhost", testkit.ManagementURL, "amqp://guest:" + password + "@127.0.0.1:5672/nosuch_vhost", `404 Not Found: no vhost "nosuch_vhost" there`},
-		{"nothing listening", "http://guest:" + password + "@" + closedPort(t), testkit.AMQPURL, "unreachable: dial tcp"},
+		{"nothing listening", "http://guest:" + password + "@" + testkit.ClosedAddr(t), testkit.AMQPURL, "unreachable: dial tcp"},
 		{"not the management API", strings.Replace(notTheAPI.URL, "http://", "http://guest:"+password+"@", 1), testkit.AMQPURL, "the answer is not the management API's list of queues (text/html): <html><body>Welcome"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
