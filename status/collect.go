@@ -133,8 +133,12 @@ func (c *Collector) Gather(ctx context.Context, interval time.Duration) (Report,
 }
 
 // Compare reports on the system as second saw it, with each relay's
-// progress since first (taken earlier), and judges it (Judge).
+// progress since first (taken earlier), and judges it (Judge). A zero first
+// (no earlier sample yet) compares second with itself, as one sample.
 func (c *Collector) Compare(first, second Sample) Report {
+	if first.at.IsZero() {
+		first = second
+	}
 	r := Report{
 		TakenAt:           second.at,
 		IntervalSeconds:   second.at.Sub(first.at).Seconds(),

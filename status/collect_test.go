@@ -146,6 +146,10 @@ func TestGatherReadsTheBrokerAndTheOutbox(t *testing.T) {
 			t.Errorf("the relay moved everything, yet: %s", p)
 		}
 	}
+	// With no earlier sample, a sample is compared with itself.
+	if r := c.Compare(status.Sample{}, c.Sample(ctx)); r.IntervalSeconds != 0 || r.Services[0].Outbox.Advanced {
+		t.Errorf("compared with a zero sample: interval %g, outbox %+v; want one sample", r.IntervalSeconds, r.Services[0].Outbox)
+	}
 }
 
 // TestGatherReportsWhatItCannotRead: a source that cannot be read, or a
