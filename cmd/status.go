@@ -65,8 +65,9 @@ waits), moving (it sent rows in the interval), pending (rows younger than
 
 The management API's URL defaults to the AMQP URL's host on port 15672
 (https on 15671 for amqps) with the AMQP URL's user and password; its
-password is never printed. -o json prints the whole report (field names are
-stable; see the status package).`,
+password is never printed. Each read of the management API and of the database
+gives up after --connect-timeout (10s when it is 0). -o json prints the whole
+report (field names are stable; see the status package).`,
 		Example: `  mallbots status
   mallbots status --service=orders,saga
   mallbots status -o json
