@@ -74,6 +74,11 @@ func violation(pkg, imp string) string {
 		if internal && (rel == "postgres" || rel == "migrations" || messagingImports[rel] != nil) {
 			return "handlers declare the small interfaces they need; the composition root wires concrete types"
 		}
+	case pkg == "status":
+		if internal && !slices.Contains(statusImports, rel) {
+			return "status may import only " + strings.Join(statusImports, ", ") +
+				" of mallbots: it reads the broker and the outboxes and knows nothing of the domain, the handlers or the commands"
+		}
 	case messagingImports[pkg] != nil:
 		if internal && !slices.Contains(messagingImports[pkg], rel) {
 			return pkg + " may import only " + strings.Join(messagingImports[pkg], ", ") +
@@ -97,6 +102,11 @@ var messagingImports = map[string][]string{
 	"outbox":   {"broker", "correlation", "events"},
 	"replay":   {"broker", "outbox", "correlation"},
 }
+
+// statusImports lists the only mallbots packages status may import: it
+// builds the operator's view from the broker and the outboxes, and the
+// console reuses it.
+var statusImports = []string{"broker", "outbox", "dsn"}
 
 // misnamed returns why pkg's name says nothing of its job, if it does not.
 func misnamed(pkg string) string {
@@ -152,6 +162,13 @@ func TestDependencyRulesCatchViolations(t *testing.T) {
 		{"internal/memrepo", module + "/outbox", true},
 		{"internal/contract", module + "/domain/order", false},
 		{"internal/memrepo", module + "/internal/contract", false},
+		{"status", module + "/broker", false},
+		{"status", module + "/outbox", false},
+		{"status", "github.com/jackc/pgx/v5/pgxpool", false},
+		{"status", module + "/handlers/orders", true},
+		{"status", module + "/postgres", true},
+		{"status", module + "/config", true},
+		{"status", module + "/cmd", true},
 	} {
 		if got := violation(tc.pkg, tc.imp) != ""; got != tc.bad {
 			t.Errorf("violation(%s, %s) = %v, want %v", tc.pkg, tc.imp, got, tc.bad)

@@ -72,14 +72,15 @@ func Execute(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// connectionStrings returns the database and broker URLs cmd ran with: its
-// flags are bound to the resolved configuration, environment included.
+// connectionStrings returns the database, broker and management API URLs
+// cmd ran with: its flags are bound to the resolved configuration,
+// environment included.
 func connectionStrings(cmd *cobra.Command) []string {
 	var out []string
 	if cmd == nil {
 		return nil
 	}
-	for _, name := range []string{"database-url", "amqp-url"} {
+	for _, name := range []string{"database-url", "amqp-url", "management-url"} {
 		if f := cmd.Flags().Lookup(name); f != nil {
 			out = append(out, f.Value.String())
 		}
@@ -105,7 +106,7 @@ events on RabbitMQ, published through a transactional outbox.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{err} })
-	root.AddCommand(newServe(), newMigrate(), newTopology(), newReplay(), newDemo(), newBench(), newVersion())
+	root.AddCommand(newServe(), newMigrate(), newTopology(), newReplay(), newStatus(), newDemo(), newBench(), newVersion())
 	return root
 }
 

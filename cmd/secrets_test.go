@@ -14,18 +14,6 @@ import (
 // password is in every connection string below; no command may print it.
 const password = "s3cret-pw"
 
-// closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // keywordValueDSN rewrites a postgres:// URL into libpq's keyword/value form
 // with the given password clause (PostgreSQL trusts loopback here, so a
 // password does not stop the login).
@@ -47,7 +35,7 @@ func keywordValueDSN(t *testing.T, rawURL, passwordClause string) string {
 func TestNoCommandPrintsAPassword(t *testing.T) {
 	_, dbURL := testkit.Database(t)
 	vhost := testkit.VHost(t)
-	down := closedPort(t)
+	down := testkit.ClosedAddr(t)
 	host, port, _ := net.SplitHostPort(down)
 
 	goodKV := keywordValueDSN(t, dbURL, "password="+password)
@@ -77,6 +65,9 @@ func TestNoCommandPrintsAPassword(t *testing.T) {
 		{"replay list broker down", []string{"replay", "list"}, downKV, downAMQP, false, "guest:xxxxx@"},
 		{"replay history database down", []string{"replay", "history"}, downKV, vhost, false, "PostgreSQL"},
 		{"replay history keyword/value", []string{"replay", "history"}, goodKV, vhost, true, ""},
+		{"status database down, management API refusing the password", []string{"status", "--interval=0"}, downKV, downAMQP, false, "http://guest:xxxxx@127.0.0.1:15672"},
+		{"status URL database down", []string{"status", "--interval=0", "--management-url=http://guest:" + password + "@" + down}, downURL, vhost, false, "http://guest:xxxxx@" + down},
+		{"status keyword/value", []string{"status", "--interval=0", "--service=stores"}, goodKV, vhost, false, "outbox  0 rows waiting, relay idle"},
 		{"bench database down", []string{"bench", "--url=http://" + down}, downURL, downAMQP, false, ""},
 		{"demo broker down", []string{"demo", "--url=http://" + down}, "", downAMQP, false, ""},
 	} {

@@ -52,6 +52,9 @@ type Config struct {
 	Broker BrokerConfig
 	// ShutdownTimeout bounds the graceful drain of HTTP requests and in-flight messages.
 	ShutdownTimeout time.Duration
+	// Status configures how an operator's view of the system (`mallbots
+	// status`, the console's overview) is read and judged.
+	Status StatusConfig
 }
 
 // HTTPConfig bounds the time and memory one client may hold of the HTTP
@@ -134,6 +137,21 @@ type BrokerConfig struct {
 	ReconnectMaxBackoff time.Duration
 }
 
+// StatusConfig says where the operator's view of the system reads the
+// broker's queues, and when an outbox backlog counts as stuck.
+type StatusConfig struct {
+	// ManagementURL is the RabbitMQ management HTTP API,
+	// http[s]://[user:password@]host:port[/path prefix]. Empty derives it
+	// from the AMQP URL; ManagementEndpoint gives the effective URL.
+	ManagementURL string
+	// StuckAfter is the age past which rows waiting in an outbox, with the
+	// relay's offset not moving, mean the relay is stuck. The relay moves
+	// rows within milliseconds; it stops only when nothing runs it, the
+	// broker refuses it, or a transaction left open in the same database
+	// holds the outbox horizon.
+	StuckAfter time.Duration
+}
+
 // Default returns the settings used when neither flags nor environment say
 // otherwise: everything on localhost, the API listening on loopback only.
 func Default() Config {
@@ -174,6 +192,7 @@ func Default() Config {
 		},
 		ShutdownTimeout:      30 * time.Second,
 		IdempotencyRetention: 24 * time.Hour,
+		Status:               StatusConfig{StuckAfter: 10 * time.Second},
 	}
 }
 
@@ -228,6 +247,8 @@ func (c *Config) Fields() []Field {
 		{"connect-timeout", "MALLBOTS_CONNECT_TIMEOUT", "give up waiting for the broker and database at startup after this (0: wait forever)", (*durationValue)(&c.Broker.ConnectTimeout)},
 		{"reconnect-max-backoff", "MALLBOTS_RECONNECT_MAX_BACKOFF", "longest wait between attempts to (re)connect to RabbitMQ", (*durationValue)(&c.Broker.ReconnectMaxBackoff)},
 		{"shutdown-timeout", "MALLBOTS_SHUTDOWN_TIMEOUT", "longest graceful drain on SIGINT/SIGTERM", (*durationValue)(&c.ShutdownTimeout)},
+		{"management-url", "MALLBOTS_MANAGEMENT_URL", "RabbitMQ management API that status reads (empty: the AMQP URL's host on port 15672, or https on 15671 for amqps; a URL without a user takes the AMQP URL's user and password)", (*stringValue)(&c.Status.ManagementURL)},
+		{"relay-stuck-after", "MALLBOTS_RELAY_STUCK_AFTER", "age past which outbox rows the relay does not move make status call it stuck", (*durationValue)(&c.Status.StuckAfter)},
 	}
 }
 
@@ -339,7 +360,60 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		add("shutdown timeout %s must be positive", c.ShutdownTimeout)
 	}
+	if problem := checkManagementURL(c.Status.ManagementURL); problem != "" {
+		add("management URL %s (MALLBOTS_MANAGEMENT_URL, --management-url) %s", dsn.Redact(c.Status.ManagementURL), problem)
+	}
+	if a := c.Status.StuckAfter; a < time.Second || a > 24*time.Hour {
+		add("relay stuck-after %s (MALLBOTS_RELAY_STUCK_AFTER) must be between 1s and 24h", a)
+	}
 	return joinProblems(p)
+}
+
+// checkManagementURL says what is wrong with a management API URL, "" when
+// nothing (empty is fine: it is derived from the AMQP URL). The problem
+// never quotes the URL.
+func checkManagementURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return "must look like http://user:password@host:15672"
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "must have no query or fragment (a path prefix is fine)"
+	}
+	return ""
+}
+
+// ManagementEndpoint returns the RabbitMQ management API's URL, credentials
+// included: Status.ManagementURL when set, otherwise the AMQP URL's host on
+// port 15672 over http (15671 over https for amqps), RabbitMQ's defaults. A
+// URL without a user takes the AMQP URL's user and password, or guest/guest
+// when that has none either, as the AMQP client does. Call it on a
+// configuration that Validate accepted; print it only through dsn.Redact.
+func (c Config) ManagementEndpoint() string {
+	amqpURL, err := url.Parse(c.AMQPURL)
+	if err != nil {
+		return c.Status.ManagementURL
+	}
+	creds := amqpURL.User
+	if creds == nil {
+		creds = url.UserPassword("guest", "guest")
+	}
+	if c.Status.ManagementURL != "" {
+		u, err := url.Parse(c.Status.ManagementURL)
+		if err != nil || u.User != nil {
+			return c.Status.ManagementURL
+		}
+		u.User = creds
+		return u.String()
+	}
+	u := url.URL{Scheme: "http", User: creds, Host: net.JoinHostPort(amqpURL.Hostname(), "15672"), Path: "/"}
+	if amqpURL.Scheme == "amqps" {
+		u.Scheme, u.Host = "https", net.JoinHostPort(amqpURL.Hostname(), "15671")
+	}
+	return u.String()
 }
 
 // checkWaits says what is wrong with a list of waits, or "".

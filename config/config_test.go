@@ -139,3 +139,56 @@ func TestRetryWaitsAndReconnectBackoff(t *testing.T) {
 		t.Errorf("malformed waits accepted: %v", err)
 	}
 }
+
+// TestManagementEndpoint derives the management API's URL from the AMQP URL
+// unless one is given, taking the AMQP URL's credentials when it has none.
+func TestManagementEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		amqp, management, want string
+	}{
+		{"amqp://guest:guest@127.0.0.1:5672/", "", "http://guest:guest@127.0.0.1:15672/"},
+		{"amqp://app:s3cret@mq.internal:5672/shop", "", "http://app:s3cret@mq.internal:15672/"},
+		{"amqps://app:s3cret@mq.internal/shop", "", "https://app:s3cret@mq.internal:15671/"},
+		{"amqp://[::1]:5672/", "", "http://guest:guest@[::1]:15672/"},
+		{"amqp://app:s3cret@mq:5672/", "https://rabbit.example/admin", "https://app:s3cret@rabbit.example/admin"},
+		{"amqp://app:s3cret@mq:5672/", "http://monitor:m0n@mq:15672", "http://monitor:m0n@mq:15672"},
+	} {
+		c := config.Default()
+		c.AMQPURL, c.Status.ManagementURL = tc.amqp, tc.management
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s, %q: %v", tc.amqp, tc.management, err)
+		}
+		if got := c.ManagementEndpoint(); got != tc.want {
+			t.Errorf("ManagementEndpoint(%s, %q) = %s, want %s", tc.amqp, tc.management, got, tc.want)
+		}
+	}
+}
+
+func TestValidateStatusSettings(t *testing.T) {
+	for _, tc := range []struct {
+		management string
+		stuckAfter time.Duration
+		problem    string // "" means valid
+	}{
+		{"", 10 * time.Second, ""},
+		{"http://mq:15672/prefix/", time.Second, ""},
+		{"http://guest:hunter2@mq:15672", 24 * time.Hour, ""},
+		{"ftp://guest:hunter2@mq", 10 * time.Second, "must look like http://user:password@host:15672"},
+		{"mq:15672", 10 * time.Second, "must look like"},
+		{"http://guest:hunter2@mq:15672?vhost=x", 10 * time.Second, "must have no query or fragment"},
+		{"", 999 * time.Millisecond, "MALLBOTS_RELAY_STUCK_AFTER"},
+		{"", 25 * time.Hour, "must be between 1s and 24h"},
+	} {
+		c := config.Default()
+		c.Status.ManagementURL, c.Status.StuckAfter = tc.management, tc.stuckAfter
+		err := c.Validate()
+		switch {
+		case tc.problem == "" && err != nil:
+			t.Errorf("%q, %s rejected: %v", tc.management, tc.stuckAfter, err)
+		case tc.problem != "" && (err == nil || !strings.Contains(err.Error(), tc.problem)):
+			t.Errorf("%q, %s: error %v, want %q", tc.management, tc.stuckAfter, err, tc.problem)
+		case err != nil && strings.Contains(err.Error(), "hunter2"):
+			t.Errorf("%q: error leaks the password: %v", tc.management, err)
+		}
+	}
+}

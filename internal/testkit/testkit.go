@@ -61,6 +61,19 @@ func Require(t testing.TB, what, rawURL string) {
 	t.Skipf("%s is not reachable at %s: %v (run `make services`)", what, u.Host, err)
 }
 
+// ClosedAddr returns a loopback host:port nothing listens on, for tests of
+// a server that is down.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
 // Name returns a unique lowercase name with prefix, usable as a database,
 // schema, service or queue name.
 func Name(prefix string) string {
