@@ -9,11 +9,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mallbots/mallbots/broker"
+	"github.com/mallbots/mallbots/config"
 	"github.com/mallbots/mallbots/events"
 )
 
 func TestCustomersAnswerAuthorizeCustomerOncePerCommand(t *testing.T) {
-	s := startSystem(t, "customers")
+	// One consumer per queue: the check below relies on the queue's order.
+	s := startSystemWith(t, func(c *config.Config) { c.Broker.Consumers = 1 }, "customers")
 	replies := s.tap(events.CreateOrderReplyName)
 	ada := s.mustCreate("/api/customers", `{"name":"Ada","smsNumber":"+1 555 123 4567"}`, nil)
 	bob := s.mustCreate("/api/customers", `{"name":"Bob","smsNumber":"+1 555 765 4321"}`, nil)
@@ -43,7 +45,7 @@ func TestCustomersAnswerAuthorizeCustomerOncePerCommand(t *testing.T) {
 		s.publish(cmd, id) // a redelivery: the inbox must keep it from being answered twice
 		commandIDs[orderID] = id
 	}
-	// One queue feeds one consumer in order, and the relay keeps commit
+	// One queue feeds its one consumer in order, and the relay keeps commit
 	// order: once the last command's reply arrives, any second reply to an
 	// earlier command would have arrived before it.
 	last := uuid.NewString()
