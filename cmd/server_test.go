@@ -87,7 +87,18 @@ func TestTopologyIsUnchangedByteForByte(t *testing.T) {
 			t.Fatalf("%v: %v (%s)", args, err, &errb)
 		}
 		if !bytes.Equal(out.Bytes(), want) {
-			t.Errorf("%v printed\n%s\nwant (testdata/topology/%s)\n%s", args, &out, file, want)
+			got, wanted := strings.Split(out.String(), "\n"), strings.Split(string(want), "\n")
+			i := 0
+			for i < min(len(got), len(wanted)) && got[i] == wanted[i] {
+				i++
+			}
+			line := func(lines []string) string {
+				if i < len(lines) {
+					return lines[i]
+				}
+				return "(end)"
+			}
+			t.Errorf("%v differs from testdata/topology/%s at line %d:\n got  %q\n want %q", args, file, i+1, line(got), line(wanted))
 		}
 	}
 }
