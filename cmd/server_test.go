@@ -170,15 +170,8 @@ func TestServerRunsThenCloses(t *testing.T) {
 		t.Errorf("after Run the broker lacks %v (%v): every service's topology must be declared", missing, err)
 	}
 
-	closed := make(chan error, 1)
-	go func() { closed <- srv.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close after a clean run = %v, want nil", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Close did not return within 30s")
+	if err := closeWithin(srv, 30*time.Second); err != nil {
+		t.Fatalf("Close after a clean run = %v, want nil", err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

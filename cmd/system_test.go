@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -114,15 +115,8 @@ func startProcessLogging(t *testing.T, logger *slog.Logger, db *postgres.DB, dsn
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
-			done := make(chan error, 1)
-			go func() { done <- srv.Close() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("serve returned %v after shutdown", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Error("serve did not shut down within 30s")
+			if err := closeWithin(srv, 30*time.Second); err != nil {
+				t.Errorf("serve shutdown: %v", err)
 			}
 		})
 	}
@@ -133,6 +127,19 @@ func startProcessLogging(t *testing.T, logger *slog.Logger, db *postgres.DB, dsn
 		return status == http.StatusOK
 	})
 	return s
+}
+
+// closeWithin closes srv and returns Close's error, or an error saying it
+// did not return within timeout (a drain that hangs).
+func closeWithin(srv *Server, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- srv.Close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		return fmt.Errorf("no return from Close within %s", timeout)
+	}
 }
 
 // do sends one request and returns the status, the decoded JSON body and the
