@@ -99,9 +99,8 @@ func (p *demoPrinter) event(o broker.Observed) {
 }
 
 func runDemo(ctx context.Context, out io.Writer, api *client.Client, amqpURL string, orders int) error {
-	all, _ := wireServices(nil, wiring{})
 	var topics []string
-	for _, e := range topologyOf(all, 1, nil).Exchanges {
+	for _, e := range topologyOf(registry, 1, nil).Exchanges {
 		topics = append(topics, e.Name)
 	}
 	sort.Strings(topics)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/mallbots/mallbots/broker"
 	"github.com/mallbots/mallbots/config"
-	"github.com/mallbots/mallbots/consumer"
 	"github.com/mallbots/mallbots/events"
 	"github.com/mallbots/mallbots/internal/testkit"
 )
@@ -64,41 +63,37 @@ func TestEveryHandlerPoisonsAnEmptyPayloadAtOnce(t *testing.T) {
 		c.Retry.InitialInterval, c.Retry.MaxInterval, c.Retry.RandomizationFactor = time.Minute, time.Minute, 0
 		c.Retry.MaxElapsedTime, c.Retry.Waits = 10*time.Minute, []time.Duration{time.Minute}
 	})
-	services, err := wireServices(nil, wiring{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sent := map[string]consumer.Handler{} // message ID → handler
-	for _, svc := range services {
-		for _, h := range svc.handlers {
-			sent[s.publishTo(h.Name, h.Topic, []byte(`{}`))] = h
+	sent := map[string]handlerRef{} // message ID → handler
+	for _, svc := range registry {
+		for _, c := range svc.consumes {
+			sent[s.publishTo(c.Queue, c.Topic, []byte(`{}`))] = handlerRef{service: svc.name, name: c.Queue, topic: c.Topic}
 		}
 	}
 	if len(sent) < 40 {
 		t.Fatalf("sent {} to %d handlers; the services have more", len(sent))
 	}
-	for _, svc := range services {
-		for _, d := range s.takePoisoned(svc.name, len(svc.handlers), 20*time.Second) {
+	for _, svc := range registry {
+		for _, d := range s.takePoisoned(svc.name, len(svc.consumes), 20*time.Second) {
 			str := func(k string) string { v, _ := d.Headers[k].(string); return v }
 			h, ok := sent[d.MessageId]
-			if !ok || h.Service != svc.name {
+			if !ok || h.service != svc.name {
 				t.Errorf("%s.poison holds message %s, which was not sent to one of its handlers", svc.name, d.MessageId)
 				continue
 			}
 			delete(sent, d.MessageId)
 			reason := str(broker.ReasonPoisonedKey)
-			if str(broker.HandlerPoisonedKey) != h.Name || !strings.HasPrefix(reason, "invalid "+h.Topic+" payload: ") ||
+			if str(broker.HandlerPoisonedKey) != h.name || !strings.HasPrefix(reason, "invalid "+h.topic+" payload: ") ||
 				!strings.Contains(reason, "is required") {
 				t.Errorf("{} to %s poisoned by %q because %q; want its handler, saying which field of %s is required",
-					h.Name, str(broker.HandlerPoisonedKey), reason, h.Topic)
+					h.name, str(broker.HandlerPoisonedKey), reason, h.topic)
 			}
 			if _, redelivered := d.Headers[broker.DeliveryCountKey]; redelivered {
-				t.Errorf("{} to %s was poisoned on delivery %v, not the first", h.Name, d.Headers[broker.DeliveryCountKey])
+				t.Errorf("{} to %s was poisoned on delivery %v, not the first", h.name, d.Headers[broker.DeliveryCountKey])
 			}
 		}
 	}
 	for id, h := range sent {
-		t.Errorf("{} to %s (message %s) was not poisoned", h.Name, id)
+		t.Errorf("{} to %s (message %s) was not poisoned", h.name, id)
 	}
 	if n := s.tableRows("inbox"); n != 0 {
 		t.Errorf("%d inbox rows: an empty payload took effect", n)

@@ -3,7 +3,6 @@ package cmd
 import (
 	_ "embed"
 	"fmt"
-	"net/http"
 
 	"github.com/mallbots/mallbots/httpapi"
 )
@@ -28,16 +27,4 @@ func openAPIDocument(services []service) ([]byte, error) {
 		return nil, fmt.Errorf("build the OpenAPI document: %w", err)
 	}
 	return doc, nil
-}
-
-// platformRoutes registers what every process serves beside its services'
-// routes: liveness, readiness, metrics and the OpenAPI document.
-func platformRoutes(r httpapi.Router, health *health, metrics http.Handler, doc []byte) {
-	r.HandleFunc("GET /healthz", health.live)
-	r.HandleFunc("GET /readyz", health.ready)
-	r.HandleFunc("GET /metrics", metrics.ServeHTTP)
-	r.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/yaml")
-		_, _ = w.Write(doc)
-	})
 }

@@ -95,13 +95,13 @@ progress bar shows on a terminal, and a final count is printed either way.`,
 		if err != nil {
 			return err
 		}
-		if topic != "" && topic != h.Topic {
-			return usageError("handler %s consumes %s only; --topic must be that (or left out)", h.Name, h.Topic)
+		if topic != "" && topic != h.topic {
+			return usageError("handler %s consumes %s only; --topic must be that (or left out)", h.name, h.topic)
 		}
 		if o.query.Since, o.query.Until, err = timeWindow(since, until, env.now); err != nil {
 			return err
 		}
-		o.env, o.handler, o.query.Topic = env, h.Name, h.Topic
+		o.env, o.handler, o.query.Topic = env, h.name, h.topic
 		if runF != nil {
 			return runF(o)
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/mallbots/mallbots/consumer"
 	"github.com/mallbots/mallbots/replay"
 )
 
@@ -81,7 +80,7 @@ func (f *selectionFlags) resolve(errorGiven bool, now time.Time) (poisonSelectio
 			return p, usageError("--id needs a message UUID")
 		}
 	}
-	chosen, err := wireServices(f.services, wiring{})
+	chosen, err := selectServices(f.services)
 	if err != nil {
 		return p, err
 	}
@@ -95,8 +94,8 @@ func (f *selectionFlags) resolve(errorGiven bool, now time.Time) (poisonSelectio
 		if err != nil {
 			return p, err
 		}
-		if !selected[handler.Service] {
-			return p, usageError("handler %s belongs to service %s, which --service leaves out", h, handler.Service)
+		if !selected[handler.service] {
+			return p, usageError("handler %s belongs to service %s, which --service leaves out", h, handler.service)
 		}
 	}
 	for _, t := range f.topics {
@@ -110,22 +109,26 @@ func (f *selectionFlags) resolve(errorGiven bool, now time.Time) (poisonSelectio
 	p.named = f.services
 	p.sel.Handlers, p.sel.Topics, p.sel.IDs, p.sel.Error, p.sel.Limit = f.handlers, f.topics, f.ids, f.errorText, f.limit
 	for _, s := range chosen {
-		if len(f.services) > 0 || len(f.handlers) == 0 || slices.ContainsFunc(f.handlers, func(h string) bool { return handlers[h].Service == s.name }) {
+		if len(f.services) > 0 || len(f.handlers) == 0 || slices.ContainsFunc(f.handlers, func(h string) bool { return handlers[h].service == s.name }) {
 			p.services = append(p.services, s.name)
 		}
 	}
 	return p, nil
 }
 
+// handlerRef is one consumer as its service's spec states it.
+type handlerRef struct {
+	service, name, topic string
+}
+
 // consumers returns every service's handlers by name, and the topics they
 // consume.
-func consumers() (map[string]consumer.Handler, map[string]bool) {
-	all, _ := wireServices(nil, wiring{})
-	handlers, topics := map[string]consumer.Handler{}, map[string]bool{}
-	for _, s := range all {
-		for _, h := range s.handlers {
-			handlers[h.Name] = h
-			topics[h.Topic] = true
+func consumers() (map[string]handlerRef, map[string]bool) {
+	handlers, topics := map[string]handlerRef{}, map[string]bool{}
+	for _, s := range registry {
+		for _, c := range s.consumes {
+			handlers[c.Queue] = handlerRef{service: s.name, name: c.Queue, topic: c.Topic}
+			topics[c.Topic] = true
 		}
 	}
 	return handlers, topics
@@ -133,7 +136,7 @@ func consumers() (map[string]consumer.Handler, map[string]bool) {
 
 // knownHandler returns the handler named name, or a usage error listing the
 // handlers there are.
-func knownHandler(handlers map[string]consumer.Handler, name string) (consumer.Handler, error) {
+func knownHandler(handlers map[string]handlerRef, name string) (handlerRef, error) {
 	h, ok := handlers[name]
 	if !ok {
 		return h, usageError("unknown handler %s; valid handlers are: %s", name, strings.Join(sortedKeys(handlers), ", "))

@@ -44,7 +44,7 @@ poisoned twice (re-delivered and failed again) is shown once per copy.`,
 		if err != nil {
 			return err
 		}
-		chosen, err := wireServices(services, wiring{})
+		chosen, err := selectServices(services)
 		if err != nil {
 			return err
 		}

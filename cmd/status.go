@@ -164,16 +164,16 @@ func statusVerdict(r status.Report) error {
 
 // serviceSpecs returns the named services (all when none) as the broker
 // sees them: the handler queue of each consumer. It is the one place status
-// learns which services and handlers exist; it wires them with nothing, as
+// learns which services and handlers exist, from the static specs, as
 // topology does.
 func serviceSpecs(names []string) ([]broker.Service, error) {
-	services, err := wireServices(names, wiring{})
+	services, err := selectServices(names)
 	if err != nil {
 		return nil, err
 	}
 	specs := make([]broker.Service, len(services))
 	for i, s := range services {
-		specs[i] = s.spec()
+		specs[i] = s.topology()
 	}
 	return specs, nil
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -99,42 +100,46 @@ func startProcessLogging(t *testing.T, logger *slog.Logger, db *postgres.DB, dsn
 		tune(&cfg)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	listening := make(chan string, 1)
-	done := make(chan error, 1)
 	warnings := &logLines{}
 	logger = slog.New(slog.NewMultiHandler(logger.Handler(),
 		slog.NewTextHandler(warnings, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	go func() { done <- serve(ctx, cfg, logger, listening) }()
+	srv, err := NewServer(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := srv.Run(ctx); err != nil {
+		t.Fatalf("serve failed to start within 60s: %v", err)
+	}
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("serve returned %v after shutdown", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Error("serve did not shut down within 30s")
+			if err := closeWithin(srv, 30*time.Second); err != nil {
+				t.Errorf("serve shutdown: %v", err)
 			}
 		})
 	}
 	t.Cleanup(stop)
-	var addr string
-	select {
-	case addr = <-listening:
-	case err := <-done:
-		t.Fatalf("serve failed to start: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not start within 60s")
-	}
-	s := &system{t: t, base: "http://" + addr, db: db, amqpURL: vhost, cfg: cfg, stop: stop, warnings: warnings}
+	s := &system{t: t, base: "http://" + srv.Addr(), db: db, amqpURL: vhost, cfg: cfg, stop: stop, warnings: warnings}
 	testkit.Eventually(t, 10*time.Second, "/readyz answers 200", func() bool {
 		status, _, _ := s.do(http.MethodGet, "/readyz", "", nil)
 		return status == http.StatusOK
 	})
 	return s
+}
+
+// closeWithin closes srv and returns Close's error, or an error saying it
+// did not return within timeout (a drain that hangs).
+func closeWithin(srv *Server, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- srv.Close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		return fmt.Errorf("no return from Close within %s", timeout)
+	}
 }
 
 // do sends one request and returns the status, the decoded JSON body and the

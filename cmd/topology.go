@@ -38,7 +38,7 @@ queue exists (passive declares), exiting 1 when one is missing.`,
 		if err != nil {
 			return err
 		}
-		services, err := wireServices(cfg.Services, wiring{})
+		services, err := selectServices(cfg.Services)
 		if err != nil {
 			return err
 		}

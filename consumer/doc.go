@@ -1,7 +1,9 @@
 // Package consumer is the receiving side of mallbots' messaging: a Handler
-// per consumer (On makes one from a typed function), and per service a
-// Watermill router that runs every handler on its own queue behind one
-// middleware stack, set in NewRouter (router.go) and logged at startup:
+// per consumer (On makes one from a typed function; Of defines one on a
+// type, by a method expression, for Bind to make once a value exists), and
+// per service a Watermill router that runs every handler on its own queue
+// behind one middleware stack, set in NewRouter (router.go) and logged at
+// startup:
 //
 //	metrics → correlation_id → poison_queue → wait → retry → timeout → recoverer
 //
