@@ -107,7 +107,7 @@ func TestTopologyIsUnchangedByteForByte(t *testing.T) {
 // error (exit code 2) listing the valid names in registry order, before
 // anything connects: the servers named here do not exist.
 func TestServeRefusesAnUnknownService(t *testing.T) {
-	down := closedPort(t)
+	down := testkit.ClosedAddr(t)
 	t.Setenv("MALLBOTS_DATABASE_URL", "postgres://u@"+down+"/x")
 	t.Setenv("MALLBOTS_AMQP_URL", "amqp://guest:guest@"+down+"/")
 	var out, errb bytes.Buffer
@@ -200,7 +200,7 @@ func TestServerRunsThenCloses(t *testing.T) {
 func TestServerRunFailsRedactedWhenUnreachable(t *testing.T) {
 	t.Parallel()
 	_, dbURL := testkit.Database(t)
-	down := closedPort(t)
+	down := testkit.ClosedAddr(t)
 	downAMQP := fmt.Sprintf("amqp://guest:%s@%s/", password, down)
 	for _, tc := range []struct {
 		name, db, amqp, want string
