@@ -6,14 +6,14 @@
 // both.
 //
 // A service embeds Consumers in its Handlers, so the consumers are its own
-// methods: the composition root wraps each with consumer.On(service,
-// h.On<Event>), which names its queue "<service>.On<Event>" and runs it in
-// one transaction with the message's inbox row, so a redelivery does
-// nothing. Each consumer is idempotent and tolerates any delivery order: a
-// stale event is acknowledged and changes nothing. An event about a product
-// the cache has not seen yet fails with an error wrapping
-// domain.ErrNotFound, which the router retries until the earlier event
-// lands (and poisons, with that reason, if it never does).
+// methods: the composition root wraps each with
+// consumer.Of((*Consumers).On<Event>), which names its queue
+// "<service>.On<Event>" and runs it in one transaction with the message's
+// inbox row, so a redelivery does nothing. Each consumer is idempotent and
+// tolerates any delivery order: a stale event is acknowledged and changes
+// nothing. An event about a product the cache has not seen yet fails with an
+// error wrapping domain.ErrNotFound, which the router retries until the
+// earlier event lands (and poisons, with that reason, if it never does).
 package catalogcache
 
 import (

@@ -9,7 +9,7 @@ import (
 // The consumers below keep the local caches of the customers and the
 // payments; those of the stores' catalog (OnStoreCreated, OnProductAdded, …)
 // are the embedded catalogcache.Consumers, shared with orders. The
-// composition root wraps each one with consumer.On(Service, h.On<Event>),
+// composition root wraps each one with consumer.Of((*Handlers).On<Event>),
 // which names its queue "baskets.On<Event>" and runs it in one transaction
 // with the message's inbox row. Each is idempotent and tolerates any
 // delivery order: a stale event is acknowledged and changes nothing. An

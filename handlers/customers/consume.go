@@ -17,12 +17,13 @@ import (
 // was validated when it was decoded); one that is not is domain.ErrInvalid,
 // unreplied.
 //
-// The composition root wraps it with consumer.On(Service,
-// h.OnAuthorizeCustomer) (queue "customers.OnAuthorizeCustomer"), which runs
-// it in one transaction with the message's inbox row; the reply joins that
-// transaction, so a redelivered command is dropped by the inbox and never
-// answered twice. An error reading the customer is returned unreplied, to be
-// retried: infrastructure failures are never business answers.
+// The composition root wraps it with
+// consumer.Of((*Handlers).OnAuthorizeCustomer) (queue
+// "customers.OnAuthorizeCustomer"), which runs it in one transaction with the
+// message's inbox row; the reply joins that transaction, so a redelivered
+// command is dropped by the inbox and never answered twice. An error reading
+// the customer is returned unreplied, to be retried: infrastructure failures
+// are never business answers.
 func (h *Handlers) OnAuthorizeCustomer(ctx context.Context, cmd events.AuthorizeCustomer) error {
 	reason, err := h.authorize(ctx, cmd.CustomerID)
 	if err != nil {

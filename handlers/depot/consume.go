@@ -11,7 +11,7 @@ import (
 )
 
 // The consumers below are wrapped by the composition root with
-// consumer.On(Service, h.On<Event>), which names the queue "depot.On<Event>"
+// consumer.Of((*Handlers).On<Event>), which names the queue "depot.On<Event>"
 // and runs each message in one transaction with its inbox row: the same
 // message delivered twice does nothing the second time. Every write and
 // publish here joins that transaction.

@@ -8,7 +8,7 @@ import (
 	"github.com/mallbots/mallbots/events"
 )
 
-// The consumers below run, wrapped by consumer.On(Service, h.On<Event>), in
+// The consumers below run, wrapped by consumer.Of((*Handlers).On<Event>), in
 // one transaction with the message's inbox row, so a duplicate delivery of
 // one message does nothing. A redelivery of the same event under another
 // message ID is caught by the order's progress (StartOrder, AdvanceOrder)

@@ -11,15 +11,15 @@ import (
 )
 
 // The consumers below react to other services' events and to the saga's
-// commands. The composition root wraps each with consumer.On(Service,
-// h.On<Event>), which names its queue "orders.On<Event>" and runs it in one
-// transaction with the message's inbox row, so a redelivery of the same
-// message does nothing. Each is also idempotent across different messages
-// that mean the same thing (a basket checked out twice, a command sent
-// again). Errors wrapping domain.ErrInvalid or domain.ErrConflict are
+// commands. The composition root wraps each with
+// consumer.Of((*Handlers).On<Event>), which names its queue "orders.On<Event>"
+// and runs it in one transaction with the message's inbox row, so a redelivery
+// of the same message does nothing. Each is also idempotent across different
+// messages that mean the same thing (a basket checked out twice, a command
+// sent again). Errors wrapping domain.ErrInvalid or domain.ErrConflict are
 // permanent (poisoned at once), domain.ErrNotFound waits for the data to
-// arrive (domain.IsPermanent, domain.MustWait); anything else is retried
-// with backoff, then poisoned with its reason.
+// arrive (domain.IsPermanent, domain.MustWait); anything else is retried with
+// backoff, then poisoned with its reason.
 //
 // The consumers that keep the catalog cache CreateOrder prices from
 // (OnStoreCreated, OnProductAdded, …) are the embedded

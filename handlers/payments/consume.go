@@ -12,7 +12,7 @@ import (
 )
 
 // The consumers below are wrapped by the composition root with
-// consumer.On(Service, h.On<Event>), which names each queue
+// consumer.Of((*Handlers).On<Event>), which names each queue
 // "payments.On<Event>" and runs each message in one transaction with its
 // inbox row: a redelivery of the same message is dropped before it gets
 // here, and whatever a consumer writes (repo and pub join that transaction)

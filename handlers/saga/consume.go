@@ -11,7 +11,7 @@ import (
 )
 
 // The consumers below drive the sagas. The composition root wraps each with
-// consumer.On(Service, h.On<Event>), which names its queue "saga.On<Event>"
+// consumer.Of((*Handlers).On<Event>), which names its queue "saga.On<Event>"
 // and runs it in one transaction with the message's inbox row: the saga's
 // new state, the command it sends and the inbox row commit together.
 

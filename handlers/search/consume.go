@@ -11,11 +11,11 @@ import (
 	"github.com/mallbots/mallbots/events"
 )
 
-// The consumers below keep the read model. Wrapped by consumer.On(Service,
-// h.On<Event>), each runs in one transaction with the message's inbox row,
-// so a duplicate delivery does nothing; a redelivery of the same event under
-// another message ID finds the order inserted already, or at that status
-// already, and changes nothing either.
+// The consumers below keep the read model. Wrapped by
+// consumer.Of((*Handlers).On<Event>), each runs in one transaction with the
+// message's inbox row, so a duplicate delivery does nothing; a redelivery of
+// the same event under another message ID finds the order inserted already, or
+// at that status already, and changes nothing either.
 //
 // Each event type arrives through a queue of its own, so an order's events
 // can arrive in any order. A status event for an order whose OrderCreated
